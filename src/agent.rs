@@ -1,0 +1,271 @@
+//! Program 1: each agent's best shift δ_i under the power constraint, and λ_i.
+//!
+//! ```text
+//! maximise   u_i(x + δ) = −c_i Σ_j w_ij (x_j + δ_j − y_ij)²
+//! subject to E(δ) = U(x) − U(x + δ) ≤ γ
+//! ```
+//!
+//! Expanding U from its definition, `E(δ) = Σ_j (q_j δ_j² + b_j δ_j)` with
+//! `b_j = 2n Σ_k s_k c_k w_kj (x_j − y_kj)`: this is algebra of the sums,
+//! kept in full, not Lemma C.1 (which drops `b` by Lemma B.1). Stationarity
+//! of the Lagrangian then gives, for a multiplier λ ≥ 0,
+//!
+//! ```text
+//! δ_j(λ) = (c_i w_ij (y_ij − x_j) − λ b_j / 2) / (c_i w_ij + λ q_j)
+//! ```
+//!
+//! When the unconstrained optimum `δ = y_i − x` is feasible the program is
+//! slack and λ = 0. Otherwise λ is the root of `E(δ(λ)) = γ`, which is
+//! decreasing in λ; it is bracketed by doubling outward from 1 (no bracket
+//! comes from Lemma C.6) and found by Newton's method safeguarded by
+//! bisection, to the working precision.
+
+use rug::Float;
+
+use crate::equilibrium::{Equilibrium, Params, Type};
+use crate::error::{Error, Result};
+use crate::numeric::{finite, Context};
+
+/// The optimum of one agent's Program 1.
+#[derive(Clone, Debug)]
+pub struct Program1 {
+    pub delta: Vec<Float>,
+    pub lambda: Float,
+    /// True when the constraint binds (λ > 0).
+    pub tight: bool,
+    /// The power used, E(δ), from the expanded definition.
+    pub power: Float,
+    /// ‖∇u_i(x+δ) + λ ∇U(x+δ)‖ / (‖∇u_i‖ + λ‖∇U‖), gradients from the definitions.
+    pub stationarity: Float,
+}
+
+/// The coefficients shared by every agent's program: b_j and T_j = Σ s c w y.
+#[derive(Clone, Debug)]
+pub struct Externality {
+    pub b: Vec<Float>,
+    pub moment: Vec<Float>,
+}
+
+impl Externality {
+    /// Computes b_j = 2n (Q_j x_j − Σ_k s_k c_k w_kj y_kj) from the sums.
+    pub fn of(types: &[Type], eq: &Equilibrium, n: &Float) -> Externality {
+        let m = eq.x.len();
+        let prec = eq.x[0].prec();
+        let mut moment = vec![Float::new(prec); m];
+        for (t, ck) in types.iter().zip(&eq.c) {
+            let sc = Float::with_val(prec, &t.mass * ck);
+            for j in 0..m {
+                moment[j] += Float::with_val(prec, &sc * &t.w[j]) * &t.y[j];
+            }
+        }
+        let b = (0..m)
+            .map(|j| {
+                let qx = Float::with_val(prec, &eq.big_q[j] * &eq.x[j]);
+                (qx - &moment[j]) * n * 2u32
+            })
+            .collect();
+        Externality { b, moment }
+    }
+}
+
+/// Solves Program 1 for type `i`.
+///
+/// # Errors
+///
+/// Fails when the multiplier cannot be bracketed or a non-finite value arises.
+pub fn solve(
+    ctx: &Context,
+    types: &[Type],
+    eq: &Equilibrium,
+    ext: &Externality,
+    params: &Params,
+    i: usize,
+) -> Result<Program1> {
+    let program = Program { ctx, t: &types[i], c: &eq.c[i], eq, ext };
+    let gamma = &params.gamma;
+
+    let zero = ctx.zero();
+    let own = program.delta(&zero);
+    let own_power = program.power(&own);
+    if own_power <= *gamma {
+        let stationarity = program.stationarity(&own, &zero, params);
+        return Ok(Program1 {
+            delta: own,
+            lambda: zero,
+            tight: false,
+            power: own_power,
+            stationarity,
+        });
+    }
+
+    let lambda = program.multiplier(gamma, i)?;
+    let delta = program.delta(&lambda);
+    let power = program.power(&delta);
+    let stationarity = program.stationarity(&delta, &lambda, params);
+    finite(lambda.clone(), &format!("the multiplier λ of type {i}"))?;
+    Ok(Program1 { delta, lambda, tight: true, power, stationarity })
+}
+
+struct Program<'a> {
+    ctx: &'a Context,
+    t: &'a Type,
+    c: &'a Float,
+    eq: &'a Equilibrium,
+    ext: &'a Externality,
+}
+
+impl Program<'_> {
+    /// δ(λ) from stationarity of the Lagrangian.
+    fn delta(&self, lambda: &Float) -> Vec<Float> {
+        let prec = self.ctx.prec();
+        (0..self.eq.x.len())
+            .map(|j| {
+                let cw = Float::with_val(prec, self.c * &self.t.w[j]);
+                let pull = Float::with_val(prec, &self.t.y[j] - &self.eq.x[j]) * &cw;
+                let half_b = Float::with_val(prec, lambda * &self.ext.b[j]) / 2u32;
+                let denom = cw + Float::with_val(prec, lambda * &self.eq.q[j]);
+                (pull - half_b) / denom
+            })
+            .collect()
+    }
+
+    /// dδ_j/dλ = −(b_j c w / 2 + q_j c w (y − x)) / (c w + λ q_j)².
+    fn delta_slope(&self, lambda: &Float) -> Vec<Float> {
+        let prec = self.ctx.prec();
+        (0..self.eq.x.len())
+            .map(|j| {
+                let cw = Float::with_val(prec, self.c * &self.t.w[j]);
+                let pull = Float::with_val(prec, &self.t.y[j] - &self.eq.x[j]) * &cw;
+                let num = Float::with_val(prec, &self.ext.b[j] * &cw) / 2u32
+                    + Float::with_val(prec, &self.eq.q[j] * &pull);
+                let denom = cw + Float::with_val(prec, lambda * &self.eq.q[j]);
+                -num / denom.square()
+            })
+            .collect()
+    }
+
+    /// E(δ) = Σ_j (q_j δ_j² + b_j δ_j).
+    fn power(&self, delta: &[Float]) -> Float {
+        let prec = self.ctx.prec();
+        let mut e = Float::new(prec);
+        for (j, d) in delta.iter().enumerate() {
+            e += Float::with_val(prec, &self.eq.q[j] * d) * d;
+            e += Float::with_val(prec, &self.ext.b[j] * d);
+        }
+        e
+    }
+
+    /// Finds λ > 0 with E(δ(λ)) = γ.
+    fn multiplier(&self, gamma: &Float, i: usize) -> Result<Float> {
+        let prec = self.ctx.prec();
+        let excess = |l: &Float| self.power(&self.delta(l)) - gamma;
+
+        // Bracket: E(δ(λ)) − γ is positive at lo and non-positive at hi.
+        let mut hi = self.ctx.int(1);
+        let mut steps = 0;
+        while excess(&hi) > 0 {
+            hi <<= 4u32;
+            steps += 1;
+            if steps > 4 * prec as usize {
+                return Err(Error::solver(format!("cannot bracket the multiplier of type {i}")));
+            }
+        }
+        let mut lo = hi.clone();
+        steps = 0;
+        while excess(&lo) <= 0 {
+            lo >>= 4u32;
+            steps += 1;
+            if steps > 4 * prec as usize {
+                return Err(Error::solver(format!("cannot bracket the multiplier of type {i}")));
+            }
+        }
+
+        let mut lambda = Float::with_val(prec, &lo * &hi).sqrt();
+        let floor = self.ctx.int(1) >> (prec - 4);
+        for _ in 0..8 * prec as usize {
+            let delta = self.delta(&lambda);
+            let value = self.power(&delta) - gamma;
+            if value.is_zero() {
+                return Ok(lambda);
+            }
+            if value > 0 {
+                lo = lambda.clone();
+            } else {
+                hi = lambda.clone();
+            }
+            let slope = self.power_slope(&delta, &lambda);
+            let newton = Float::with_val(prec, &lambda - Float::with_val(prec, &value / &slope));
+            let next = if lo < newton && newton < hi {
+                newton
+            } else {
+                Float::with_val(prec, &lo * &hi).sqrt()
+            };
+            let moved = Float::with_val(prec, &next - &lambda).abs();
+            lambda = next;
+            let width = Float::with_val(prec, &hi - &lo);
+            if moved <= Float::with_val(prec, &lambda * &floor)
+                || width <= Float::with_val(prec, &lambda * &floor)
+            {
+                return Ok(lambda);
+            }
+        }
+        Err(Error::solver(format!("the multiplier of type {i} did not converge")))
+    }
+
+    /// dE/dλ = Σ_j (2 q_j δ_j + b_j) dδ_j/dλ.
+    fn power_slope(&self, delta: &[Float], lambda: &Float) -> Float {
+        let prec = self.ctx.prec();
+        let slope = self.delta_slope(lambda);
+        let mut s = Float::new(prec);
+        for j in 0..delta.len() {
+            let de = Float::with_val(prec, &self.eq.q[j] * &delta[j]) * 2u32 + &self.ext.b[j];
+            s += de * &slope[j];
+        }
+        s
+    }
+
+    /// The relative stationarity residual of the Lagrangian at (δ, λ).
+    ///
+    /// ∇u_i(z) = −2 c_i w_i (z − y_i) and ∇U(z) = −2n (Q z − T) with
+    /// T_j = Σ s c w y: both from the definitions, at z = x + δ.
+    fn stationarity(&self, delta: &[Float], lambda: &Float, params: &Params) -> Float {
+        let prec = self.ctx.prec();
+        let mut num = Float::new(prec);
+        let mut scale_u = Float::new(prec);
+        let mut scale_big_u = Float::new(prec);
+        for j in 0..delta.len() {
+            let z = Float::with_val(prec, &self.eq.x[j] + &delta[j]);
+            let grad_u = Float::with_val(prec, &z - &self.t.y[j]) * self.c * &self.t.w[j] * -2i32;
+            let grad_big_u = (Float::with_val(prec, &self.eq.big_q[j] * &z) - &self.ext.moment[j])
+                * &params.n
+                * -2i32;
+            let lagrangian = Float::with_val(prec, lambda * &grad_big_u) + &grad_u;
+            num += lagrangian.square();
+            scale_u += grad_u.square();
+            scale_big_u += grad_big_u.square();
+        }
+        let scale = scale_u.sqrt() + scale_big_u.sqrt() * lambda;
+        if scale.is_zero() {
+            return self.ctx.zero();
+        }
+        num.sqrt() / scale
+    }
+}
+
+/// Solves every type's program.
+///
+/// # Errors
+///
+/// Fails on the first type whose program cannot be solved.
+pub fn solve_all(
+    ctx: &Context,
+    types: &[Type],
+    eq: &Equilibrium,
+    params: &Params,
+) -> Result<(Externality, Vec<Program1>)> {
+    let ext = Externality::of(types, eq, &params.n);
+    let programs = (0..types.len())
+        .map(|i| solve(ctx, types, eq, &ext, params, i))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((ext, programs))
+}
