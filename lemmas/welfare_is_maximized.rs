@@ -16,7 +16,8 @@
 //!
 //! Two kinds of check, both from the definition of U:
 //! - the gradient `∂U/∂x_j = −2n Σ_k s_k c_k w_kj (x_j − y_kj)` equals 0,
-//!   with the error bound charged on `2n Σ_k s_k c_k w_kj |x_j − y_kj|`;
+//!   with the error bound charged on `2n Σ_k s_k c_k w_kj (|x_j| + |y_kj|)`
+//!   (x_j is a rounded quotient, so its own rounding enters every term);
 //! - `U(x) ≥ U(x + h e)` for steps h = d_max·2⁻⁴ and d_max·2⁻²⁰ along every
 //!   axis and the diagonal, in both directions. U is summed at the working
 //!   precision plus 64 bits, because the two values agree in their leading
@@ -38,7 +39,7 @@ pub const NUMBER: &str = "B.1";
 pub const STATEMENT: &str = "x maximises U(x') = −n ∫ p(i) c_i Σ_j w_ij (x'_j − y_ij)² di over x'";
 pub const HYPOTHESES: &[&str] = &[];
 pub const METHOD: &str = "∂U/∂x_j = 0 from the definition of U (rounding bound on \
-    2n Σ s c w |x_j − y|), and U(x) ≥ U(x + h e) for steps along each axis and the \
+    2n Σ s c w (|x_j| + |y|)), and U(x) ≥ U(x + h e) for steps along each axis and the \
     diagonal, U summed at the working precision + 64 bits";
 
 /// Evaluates Lemma B.1.
@@ -59,11 +60,13 @@ fn gradient_checks(s: &Solved) -> Result<Vec<Check>> {
         let mut gradient = Float::new(prec);
         let mut scale = Float::new(prec);
         for (k, t) in s.types.iter().enumerate() {
-            let term = Float::with_val(prec, &t.mass * &s.eq.c[k])
-                * &t.w[j]
-                * Float::with_val(prec, &s.eq.x[j] - &t.y[j]);
-            scale += term.clone().abs();
-            gradient += term;
+            let scw = Float::with_val(prec, &t.mass * &s.eq.c[k]) * &t.w[j];
+
+            // x_j is itself a rounded quotient, so its rounding enters each
+            // term as u·|x_j|: the magnitude charged is |x_j| + |y_kj|.
+            let size = Float::with_val(prec, s.eq.x[j].abs_ref()) + t.y[j].clone().abs();
+            scale += Float::with_val(prec, &scw * &size);
+            gradient += scw * Float::with_val(prec, &s.eq.x[j] - &t.y[j]);
         }
         let two_n = s.params.n.clone() * 2u32;
         let gradient = -gradient * &two_n;

@@ -1,1 +1,187 @@
-fn main() {}
+//! The `equal-power` command line.
+//!
+//! Exit codes: 0 when nothing is violated, 1 when a lemma is violated,
+//! 2 on an error (bad input, a solver failure, a non-finite value).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use equal_power::families::{self, SUITE_SEED};
+use equal_power::lemmas::{self, Lemma};
+use equal_power::numeric::{Context, DEFAULT_PRECISION};
+use equal_power::report::{self, Provenance};
+use equal_power::runner;
+use equal_power::{instance_file, Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "equal-power",
+    version,
+    about = "Checks the lemmas of \"Equality of Power and \
+    Fair Public Decision-making\" in high-precision arithmetic"
+)]
+struct Cli {
+    /// Working precision in bits (at least 64).
+    #[arg(long, global = true, default_value_t = DEFAULT_PRECISION)]
+    precision: u32,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the default suite (or one instance file) and prints a table per lemma.
+    ///
+    /// Example: equal-power check --instance my-instance.json --lemma C.6
+    Check {
+        /// Evaluate this instance file and print every lemma's two sides.
+        #[arg(long)]
+        instance: Option<PathBuf>,
+        /// Only these lemmas (by number, e.g. B.2, or module name).
+        #[arg(long = "lemma")]
+        lemmas: Vec<String>,
+        /// Seed of the default suite's random families.
+        #[arg(long, default_value_t = SUITE_SEED)]
+        seed: u64,
+    },
+    /// Prints a lemma's statement, hypotheses and how it is checked (all lemmas without LEMMA).
+    ///
+    /// Example: equal-power describe B.2
+    Describe { lemma: Option<String> },
+    /// Runs the default suite and writes REPORT.md and results.json.
+    ///
+    /// Example: equal-power report --out reports
+    Report {
+        /// Directory to write into.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Seed of the default suite's random families.
+        #[arg(long, default_value_t = SUITE_SEED)]
+        seed: u64,
+    },
+    /// Prints an example instance file to start from.
+    ///
+    /// Example: equal-power new-instance > mine.json
+    NewInstance,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(violated) => ExitCode::from(if violated { 1 } else { 0 }),
+        Err(e) => {
+            eprintln!("equal-power: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command; Ok(true) when some lemma is violated.
+fn run(cli: Cli) -> Result<bool> {
+    let ctx = Context::new(cli.precision)?;
+    match cli.command {
+        Command::Check { instance, lemmas, seed } => check(&ctx, instance, &lemmas, seed),
+        Command::Describe { lemma } => describe(lemma.as_deref()).map(|()| false),
+        Command::Report { out, seed } => write_report(&ctx, &out, seed),
+        Command::NewInstance => {
+            print!("{}", EXAMPLE_INSTANCE);
+            Ok(false)
+        }
+    }
+}
+
+fn selected(keys: &[String]) -> Result<Vec<Lemma>> {
+    if keys.is_empty() {
+        return Ok(lemmas::registry());
+    }
+    keys.iter()
+        .map(|k| lemmas::find(k).ok_or_else(|| Error::invalid(format!("unknown lemma \"{k}\""))))
+        .collect()
+}
+
+fn check(ctx: &Context, instance: Option<PathBuf>, keys: &[String], seed: u64) -> Result<bool> {
+    let lemmas = selected(keys)?;
+    if let Some(path) = instance {
+        let inst = instance_file::load(&path)?;
+        let run = runner::run_one(ctx, "file", &inst, &lemmas)?;
+        let s = &run.solved;
+        println!(
+            "{}: m = {}, {} types, residual ρ = {}, {} iterations",
+            inst.name,
+            s.params.m,
+            s.types.len(),
+            equal_power::numeric::sci(&s.residual, 3),
+            s.iterations
+        );
+        print!("{}", report::instance_table(&lemmas, &run));
+        return Ok(runner::any_violation(std::slice::from_ref(&run)));
+    }
+    let suite = families::default_suite(seed);
+    let runs = runner::run(ctx, &suite, &lemmas)?;
+    println!("{}", report::summary_table(&lemmas, &runs));
+    Ok(runner::any_violation(&runs))
+}
+
+fn describe(key: Option<&str>) -> Result<()> {
+    let lemmas = match key {
+        Some(k) => {
+            vec![lemmas::find(k).ok_or_else(|| Error::invalid(format!("unknown lemma \"{k}\"")))?]
+        }
+        None => lemmas::registry(),
+    };
+    for l in lemmas {
+        println!("Lemma {} ({})\n  {}", l.number, l.name, l.statement);
+        if l.hypotheses.is_empty() {
+            println!("  hypotheses: none beyond the model");
+        }
+        for (k, h) in l.hypotheses.iter().enumerate() {
+            println!("  hypothesis {}: {h}", k + 1);
+        }
+        println!("  check: {}\n", l.method);
+    }
+    Ok(())
+}
+
+fn write_report(ctx: &Context, out: &std::path::Path, seed: u64) -> Result<bool> {
+    let lemmas = lemmas::registry();
+    let suite = families::default_suite(seed);
+    let runs = runner::run(ctx, &suite, &lemmas)?;
+    let provenance = Provenance {
+        version: env!("CARGO_PKG_VERSION"),
+        precision: ctx.prec(),
+        seed,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let md = report::report_markdown(&provenance, &lemmas, &runs);
+    let json = report::results_json(&provenance, &lemmas, &runs);
+    let json = serde_json::to_string_pretty(&json).expect("JSON values always serialise");
+    report::write_atomically(&out.join("results.json"), &(json + "\n"))?;
+    report::write_atomically(&out.join("REPORT.md"), &md)?;
+    println!("{}", report::summary_table(&lemmas, &runs));
+    println!(
+        "wrote {} and {}",
+        out.join("REPORT.md").display(),
+        out.join("results.json").display()
+    );
+    Ok(runner::any_violation(&runs))
+}
+
+const EXAMPLE_INSTANCE: &str = r#"{
+  "comment": "Three agent types in two issues. Numbers are strings: decimals or fractions.",
+  "name": "my-triangle",
+  "n": "1e6",
+  "alpha": { "power_of_n": "-7/8", "coefficient": "1" },
+  "gamma": "1/100",
+  "weight_box": { "min": "1", "max": "2" },
+  "outcome_set": { "box": { "lo": ["0", "0"], "hi": ["1", "1"] } },
+  "population": {
+    "types": [
+      { "y": ["0", "0"], "w": ["1", "1"], "mass": "1/3" },
+      { "y": ["1", "0"], "w": ["1", "2"], "mass": "1/3" },
+      { "y": ["0", "1"], "w": ["2", "1"], "mass": "1/3" }
+    ]
+  }
+}
+"#;

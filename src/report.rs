@@ -1,6 +1,35 @@
-//! Tables and files.
-use crate::error::{Error, Result};
+//! The report: REPORT.md and results.json, and the terminal tables.
+//!
+//! Numbers are printed in MPFR with a fixed count of significant digits
+//! ([`TABLE_DIGITS`] in tables, [`JSON_DIGITS`] in JSON), so values beyond
+//! the f64 range print as they are.
+
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use serde_json::{json, Value};
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+use crate::error::{Error, Result};
+use crate::lemmas::Lemma;
+use crate::numeric::sci;
+use crate::runner::{tally, InstanceRun, Tally};
+use crate::verdict::{Check, Verdict};
+
+/// Significant digits of numbers in tables.
+pub const TABLE_DIGITS: usize = 4;
+
+/// Significant digits of numbers in JSON.
+pub const JSON_DIGITS: usize = 20;
+
+/// What produced a report: recorded at its top and in results.json.
+pub struct Provenance {
+    pub version: &'static str,
+    pub precision: u32,
+    pub seed: u64,
+    pub command: String,
+}
 
 /// Writes `text` to `path` through a temporary file renamed into place,
 /// so an interrupted run never leaves a truncated file.
@@ -17,4 +46,383 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("partial");
     std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Returns a Markdown table.
+pub fn markdown(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut builder = Builder::default();
+    builder.push_record(header.iter().map(|h| h.to_string()));
+    for row in rows {
+        builder.push_record(row);
+    }
+    builder.build().with(Style::markdown()).to_string()
+}
+
+/// Returns the per-lemma summary table of `check`.
+pub fn summary_table(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
+    let rows = lemmas
+        .iter()
+        .map(|l| {
+            let t = tally(l.number, runs, |_| true);
+            let mut row = vec![l.number.to_string(), l.name.to_string()];
+            row.extend(counts(&t));
+            row.push(tightest_cell(&t));
+            row
+        })
+        .collect();
+    markdown(
+        &[
+            "lemma",
+            "name",
+            "instances",
+            "holds",
+            "violated",
+            "undecided",
+            "unmet",
+            "smallest margin",
+        ],
+        rows,
+    )
+}
+
+fn counts(t: &Tally) -> Vec<String> {
+    [t.instances, t.holds, t.violated, t.undecided, t.unmet].iter().map(|c| c.to_string()).collect()
+}
+
+fn tightest_cell(t: &Tally) -> String {
+    match &t.tightest {
+        Some(b) => format!("{} ({})", sci(&b.margin, TABLE_DIGITS), b.instance),
+        None => "—".to_string(),
+    }
+}
+
+/// Returns every check of every lemma on one run, for `check --instance`.
+pub fn instance_table(lemmas: &[Lemma], run: &InstanceRun) -> String {
+    let mut out = String::new();
+    for (lemma, (_, eval)) in lemmas.iter().zip(&run.evaluations) {
+        out.push_str(&format!("\n{} {}: {}\n", lemma.number, lemma.name, eval.verdict().name()));
+        if !eval.unmet.is_empty() {
+            out.push_str(&format!("  unmet: {}\n", eval.unmet.join("; ")));
+            continue;
+        }
+        let rows = eval.checks.iter().map(check_row).collect();
+        out.push_str(&markdown(
+            &["check", "left side", "", "right side", "margin", "error bound", "verdict"],
+            rows,
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+fn check_row(c: &Check) -> Vec<String> {
+    vec![
+        c.label.clone(),
+        sci(&c.lhs, 12),
+        c.relation.symbol().to_string(),
+        sci(&c.rhs, 12),
+        sci(&c.margin(), TABLE_DIGITS),
+        sci(&c.error, 2),
+        c.verdict.name().to_string(),
+    ]
+}
+
+/// Returns REPORT.md.
+pub fn report_markdown(p: &Provenance, lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
+    let mut md = String::new();
+    md.push_str("# equal-power report\n\n");
+    md.push_str(
+        "Every lemma of the main proof of \"Equality of Power and Fair Public \
+        Decision-making\", evaluated in MPFR on the default suite.\n\n",
+    );
+    md.push_str(&markdown(
+        &["", ""],
+        vec![
+            vec!["crate version".into(), p.version.into()],
+            vec!["precision".into(), format!("{} bits", p.precision)],
+            vec!["suite seed".into(), p.seed.to_string()],
+            vec!["command".into(), format!("`{}`", p.command)],
+            vec!["instances".into(), runs.len().to_string()],
+        ],
+    ));
+    md.push_str("\n\n");
+    md.push_str(READING_GUIDE);
+    md.push_str("\n## Summary\n\n");
+    md.push_str(&summary_table(lemmas, runs));
+    md.push_str("\n\n");
+    md.push_str(&findings(lemmas, runs));
+    md.push_str("\n## Lemma by lemma\n");
+    for lemma in lemmas {
+        md.push_str(&lemma_section(lemma, runs));
+    }
+    md.push_str("\n## Instances\n\n");
+    md.push_str(&instances_table(runs));
+    md.push('\n');
+    md
+}
+
+const READING_GUIDE: &str = "## How to read this report\n\n\
+- Each lemma is evaluated on every instance of the suite. An evaluation is **holds** (every \
+check's margin exceeds its error bound), **violated** (some check fails by more than its error \
+bound), **undecided** (some margin lies inside its error bound) or **hypothesis unmet** (the \
+instance is outside the lemma's hypotheses, named below; this never counts as a pass).\n\
+- The *margin* of a check is the signed slack of its relation (positive when it holds); the \
+*relative margin* divides it by the larger side. The smallest relative margin shows how tight \
+a bound is on the suite: near 0 is tight, near 1 is loose.\n\
+- Error bounds charge rounding on the magnitude of the terms a side is computed from, plus the \
+fixed-point residual ρ (and a density's quadrature error) where a side uses c = f(c).\n\
+- Every instance can be rerun: `equal-power check --instance FILE` on its JSON \
+(in results.json under `instances[k].instance`).\n";
+
+fn findings(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
+    let mut md = String::from("## Findings\n\n");
+    let mut any = false;
+    for lemma in lemmas {
+        let violated: Vec<&InstanceRun> = runs
+            .iter()
+            .filter(|r| verdict_of(r, lemma.number) == Some(Verdict::Violated))
+            .collect();
+        if violated.is_empty() {
+            continue;
+        }
+        any = true;
+        md.push_str(&format!(
+            "- **{} ({})** is violated on {} instance(s), for example \"{}\".\n",
+            lemma.number,
+            lemma.name,
+            violated.len(),
+            violated[0].solved.instance.name
+        ));
+    }
+    if !any {
+        md.push_str("No lemma is violated on the default suite.\n");
+    }
+    md
+}
+
+fn verdict_of(run: &InstanceRun, number: &str) -> Option<Verdict> {
+    run.evaluations.iter().find(|(n, _)| *n == number).map(|(_, e)| e.verdict())
+}
+
+fn lemma_section(lemma: &Lemma, runs: &[InstanceRun]) -> String {
+    let mut md = format!("\n### {} — {}\n\n", lemma.number, lemma.name);
+    md.push_str(&format!("Statement: {}\n\n", lemma.statement));
+    if !lemma.hypotheses.is_empty() {
+        md.push_str(&format!("Hypotheses: {}.\n\n", lemma.hypotheses.join("; ")));
+    }
+    md.push_str(&format!("Check: {}\n\n", lemma.method));
+
+    let mut families: Vec<&str> = runs.iter().map(|r| r.family.as_str()).collect();
+    families.dedup();
+    let rows = families
+        .iter()
+        .map(|f| {
+            let t = tally(lemma.number, runs, |g| g == *f);
+            let mut row = vec![f.to_string()];
+            row.extend(counts(&t));
+            row.push(tightest_cell(&t));
+            row
+        })
+        .collect();
+    md.push_str(&markdown(
+        &["family", "instances", "holds", "violated", "undecided", "unmet", "smallest margin"],
+        rows,
+    ));
+    md.push_str("\n\n");
+
+    let t = tally(lemma.number, runs, |_| true);
+    if let Some(b) = &t.tightest {
+        md.push_str(&format!(
+            "Tightest check: \"{}\" on \"{}\": {} {} {} (relative margin {}, error bound {}: {}).\n\n",
+            b.label,
+            b.instance,
+            sci(&b.lhs, 10),
+            b.relation,
+            sci(&b.rhs, 10),
+            sci(&b.margin, TABLE_DIGITS),
+            sci(&b.error, 2),
+            b.error_source
+        ));
+    }
+    md.push_str(&unmet_reasons(lemma, runs));
+    md.push_str(&violations(lemma, runs));
+    md
+}
+
+fn unmet_reasons(lemma: &Lemma, runs: &[InstanceRun]) -> String {
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for run in runs {
+        for (n, eval) in &run.evaluations {
+            if *n == lemma.number {
+                for r in &eval.unmet {
+                    *reasons.entry(r.clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+    if reasons.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = reasons.iter().map(|(r, c)| format!("{r} ({c})")).collect();
+    format!("Unmet hypotheses: {}.\n\n", list.join("; "))
+}
+
+/// The most violations listed per lemma in REPORT.md; results.json keeps more.
+const LISTED_VIOLATIONS: usize = 12;
+
+fn violations(lemma: &Lemma, runs: &[InstanceRun]) -> String {
+    let mut rows = Vec::new();
+    for run in runs {
+        for (n, eval) in &run.evaluations {
+            if *n != lemma.number {
+                continue;
+            }
+            for c in eval.checks.iter().filter(|c| c.verdict == Verdict::Violated) {
+                let mut row = vec![run.solved.instance.name.clone()];
+                row.extend(check_row(c));
+                rows.push(row);
+            }
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let total = rows.len();
+    rows.truncate(LISTED_VIOLATIONS);
+    let mut md = format!("Violated checks ({total} in all, first {} shown):\n\n", rows.len());
+    md.push_str(&markdown(
+        &["instance", "check", "left side", "", "right side", "margin", "error bound", "verdict"],
+        rows,
+    ));
+    md.push_str("\n\n");
+    md
+}
+
+fn instances_table(runs: &[InstanceRun]) -> String {
+    let rows = runs
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let s = &r.solved;
+            vec![
+                k.to_string(),
+                r.family.clone(),
+                s.instance.name.clone(),
+                s.params.m.to_string(),
+                s.instance.population.len().to_string(),
+                sci(&s.params.n, TABLE_DIGITS),
+                sci(&s.params.alpha, TABLE_DIGITS),
+                sci(&s.params.gamma, TABLE_DIGITS),
+                sci(&s.residual, 2),
+                s.iterations.to_string(),
+                s.quadrature_error.as_ref().map_or("—".into(), |e| sci(e, 2)),
+            ]
+        })
+        .collect();
+    markdown(
+        &[
+            "#",
+            "family",
+            "name",
+            "m",
+            "types/cells",
+            "n",
+            "α",
+            "γ",
+            "ρ",
+            "iterations",
+            "quadrature error",
+        ],
+        rows,
+    )
+}
+
+/// Returns results.json: provenance, per-lemma tallies, per-instance evaluations.
+pub fn results_json(p: &Provenance, lemmas: &[Lemma], runs: &[InstanceRun]) -> Value {
+    let lemma_rows: Vec<Value> = lemmas
+        .iter()
+        .map(|l| {
+            let t = tally(l.number, runs, |_| true);
+            json!({
+                "number": l.number,
+                "name": l.name,
+                "statement": l.statement,
+                "instances": t.instances,
+                "holds": t.holds,
+                "violated": t.violated,
+                "undecided": t.undecided,
+                "unmet": t.unmet,
+                "tightest": t.tightest.as_ref().map(|b| json!({
+                    "relative_margin": sci(&b.margin, JSON_DIGITS),
+                    "instance": b.instance,
+                    "family": b.family,
+                    "check": b.label,
+                    "lhs": sci(&b.lhs, JSON_DIGITS),
+                    "relation": b.relation,
+                    "rhs": sci(&b.rhs, JSON_DIGITS),
+                    "error_bound": sci(&b.error, JSON_DIGITS),
+                    "error_source": b.error_source,
+                })),
+            })
+        })
+        .collect();
+    let instance_rows: Vec<Value> = runs.iter().map(run_json).collect();
+    json!({
+        "version": p.version,
+        "precision": p.precision,
+        "seed": p.seed,
+        "command": p.command,
+        "lemmas": lemma_rows,
+        "instances": instance_rows,
+    })
+}
+
+/// The most checks kept per evaluation in results.json besides the tightest.
+const KEPT_CHECKS: usize = 20;
+
+fn run_json(run: &InstanceRun) -> Value {
+    let s = &run.solved;
+    let evaluations: serde_json::Map<String, Value> = run
+        .evaluations
+        .iter()
+        .map(|(n, e)| {
+            let mut kept: Vec<&Check> =
+                e.checks.iter().filter(|c| c.verdict != Verdict::Holds).take(KEPT_CHECKS).collect();
+            if let Some(t) = e.tightest() {
+                kept.insert(0, t);
+            }
+            let value = json!({
+                "verdict": e.verdict().name(),
+                "unmet": e.unmet,
+                "checks": e.checks.len(),
+                "kept_checks": kept.iter().map(|c| check_json(c)).collect::<Vec<_>>(),
+            });
+            (n.to_string(), value)
+        })
+        .collect();
+    json!({
+        "name": s.instance.name,
+        "family": run.family,
+        "residual": sci(&s.residual, 6),
+        "iterations": s.iterations,
+        "start": sci(&s.start, JSON_DIGITS),
+        "quadrature_error": s.quadrature_error.as_ref().map(|e| sci(e, 6)),
+        "x": s.eq.x.iter().map(|v| sci(v, JSON_DIGITS)).collect::<Vec<_>>(),
+        "instance": crate::instance_file::to_value(&s.instance),
+        "evaluations": evaluations,
+    })
+}
+
+fn check_json(c: &Check) -> Value {
+    json!({
+        "check": c.label,
+        "lhs": sci(&c.lhs, JSON_DIGITS),
+        "relation": c.relation.symbol(),
+        "rhs": sci(&c.rhs, JSON_DIGITS),
+        "margin": sci(&c.margin(), JSON_DIGITS),
+        "relative_margin": sci(&c.relative_margin(), 6),
+        "error_bound": sci(&c.error, 6),
+        "error_source": c.error_source,
+        "verdict": c.verdict.name(),
+    })
 }

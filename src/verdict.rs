@@ -165,7 +165,13 @@ impl Check {
     }
 
     /// Returns the margin relative to the larger side (0 when both are 0).
+    ///
+    /// An equality that holds to its error bound has no slack: its relative
+    /// margin is 0, so a sum that should vanish does not read as −1.
     pub fn relative_margin(&self) -> Float {
+        if self.relation == Relation::Eq && self.verdict == Verdict::Holds {
+            return Float::new(self.lhs.prec());
+        }
         let scale = Float::with_val(self.lhs.prec(), self.lhs.abs_ref())
             .max(&Float::with_val(self.rhs.prec(), self.rhs.abs_ref()));
         if scale.is_zero() {
