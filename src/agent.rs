@@ -35,7 +35,8 @@ pub struct Program1 {
     pub tight: bool,
     /// The power used, E(δ), from the expanded definition.
     pub power: Float,
-    /// ‖∇u_i(x+δ) + λ ∇U(x+δ)‖ / (‖∇u_i‖ + λ‖∇U‖), gradients from the definitions.
+    /// ‖∇u_i(x+δ) + λ ∇U(x+δ)‖ relative to the terms' magnitudes, gradients
+    /// from the definitions.
     pub stationarity: Float,
 }
 
@@ -227,24 +228,27 @@ impl Program<'_> {
     /// The relative stationarity residual of the Lagrangian at (δ, λ).
     ///
     /// ∇u_i(z) = −2 c_i w_i (z − y_i) and ∇U(z) = −2n (Q z − T) with
-    /// T_j = Σ s c w y: both from the definitions, at z = x + δ.
+    /// T_j = Σ s c w y: both from the definitions, at z = x + δ. The residual
+    /// is relative to the magnitudes of the terms before they cancel
+    /// (|Q_j z_j| and |T_j| are far larger than their difference when δ is
+    /// small), so a correct solution scores a few units of roundoff.
     fn stationarity(&self, delta: &[Float], lambda: &Float, params: &Params) -> Float {
         let prec = self.ctx.prec();
         let mut num = Float::new(prec);
-        let mut scale_u = Float::new(prec);
-        let mut scale_big_u = Float::new(prec);
+        let mut scale = Float::new(prec);
         for j in 0..delta.len() {
             let z = Float::with_val(prec, &self.eq.x[j] + &delta[j]);
-            let grad_u = Float::with_val(prec, &z - &self.t.y[j]) * self.c * &self.t.w[j] * -2i32;
-            let grad_big_u = (Float::with_val(prec, &self.eq.big_q[j] * &z) - &self.ext.moment[j])
-                * &params.n
-                * -2i32;
+            let cw = Float::with_val(prec, self.c * &self.t.w[j]);
+            let grad_u = Float::with_val(prec, &z - &self.t.y[j]) * &cw * -2i32;
+            let qz = Float::with_val(prec, &self.eq.big_q[j] * &z);
+            let grad_big_u = Float::with_val(prec, &qz - &self.ext.moment[j]) * &params.n * -2i32;
             let lagrangian = Float::with_val(prec, lambda * &grad_big_u) + &grad_u;
             num += lagrangian.square();
-            scale_u += grad_u.square();
-            scale_big_u += grad_big_u.square();
+
+            let size_u = (Float::with_val(prec, z.abs_ref()) + self.t.y[j].clone().abs()) * &cw;
+            let size_big_u = (qz.abs() + self.ext.moment[j].clone().abs()) * &params.n * lambda;
+            scale += (size_u + size_big_u) * 2u32;
         }
-        let scale = scale_u.sqrt() + scale_big_u.sqrt() * lambda;
         if scale.is_zero() {
             return self.ctx.zero();
         }

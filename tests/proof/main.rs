@@ -1,0 +1,9 @@
+//! The proof sanity check: one integration binary, one module per part of the paper.
+
+mod bad_input;
+mod cli;
+mod common;
+mod inputs;
+mod metamorphic;
+mod sensitivity;
+mod warm_up;
