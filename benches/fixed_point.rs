@@ -1,1 +1,79 @@
-fn main() {}
+//! Benchmarks of the stages: the fixed point, the agent programs, and one
+//! full evaluation of every lemma. Run with `cargo bench`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rug::Rational;
+
+use equal_power::equilibrium::{self, Params};
+use equal_power::lemmas;
+use equal_power::numeric::Context;
+use equal_power::population::{AgentType, Alpha, Instance, OutcomeSet, Population, Start};
+use equal_power::{agent, solved};
+
+/// A random finite population of `k` types in `m` issues, from a fixed seed.
+fn population(k: usize, m: usize) -> Instance {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let grid = |rng: &mut ChaCha8Rng| Rational::from((rng.gen_range(0..=64), 64));
+    let types = (0..k)
+        .map(|_| AgentType {
+            y: (0..m).map(|_| grid(&mut rng)).collect(),
+            w: (0..m).map(|_| Rational::from((rng.gen_range(4..=8), 4))).collect(),
+            mass: Rational::from(rng.gen_range(1..=4)),
+        })
+        .collect();
+    Instance {
+        name: format!("bench k={k} m={m}"),
+        n: Rational::from(1_000_000),
+        alpha: Alpha::PowerOfN { coefficient: Rational::from(1), exponent: Rational::from((-7, 8)) },
+        gamma: Rational::from((1, 100)),
+        w_min: Rational::from(1),
+        w_max: Rational::from(2),
+        outcome_set: OutcomeSet::Box { lo: vec![Rational::new(); m], hi: vec![Rational::from(1); m] },
+        population: Population::Finite(types),
+        epsilon: None,
+        start: Start::LowerCorner,
+    }
+    .validated()
+    .expect("valid by construction")
+}
+
+fn fixed_point(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fixed_point");
+    group.sample_size(10);
+    for (k, m, prec) in [(10, 1, 256), (100, 6, 64), (100, 6, 256), (100, 6, 1024), (1000, 6, 256)] {
+        let ctx = Context::new(prec).unwrap();
+        let inst = population(k, m);
+        let params = Params::of(&ctx, &inst);
+        let types = equilibrium::types_of(&ctx, &inst.population, 0);
+        let start = equilibrium::start_value(&ctx, &inst.start, &params);
+        let id = BenchmarkId::from_parameter(format!("K={k} m={m} prec={prec}"));
+        group.bench_with_input(id, &types, |b, types| {
+            b.iter(|| equilibrium::solve_fixed_point(&ctx, types, &params, &start).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn programs_and_lemmas(c: &mut Criterion) {
+    let ctx = Context::new(256).unwrap();
+    let inst = population(100, 6);
+    let s = solved::solve(&ctx, &inst).unwrap();
+    let mut group = c.benchmark_group("per_instance");
+    group.sample_size(10);
+    group.bench_function("agent programs K=100 m=6", |b| {
+        b.iter(|| agent::solve_all(&ctx, &s.types, &s.eq, &s.params).unwrap())
+    });
+    group.bench_function("all 17 lemmas K=100 m=6", |b| {
+        b.iter(|| {
+            for lemma in lemmas::registry() {
+                (lemma.evaluate)(&s).unwrap();
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, fixed_point, programs_and_lemmas);
+criterion_main!(benches);
