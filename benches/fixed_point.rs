@@ -26,11 +26,17 @@ fn population(k: usize, m: usize) -> Instance {
     Instance {
         name: format!("bench k={k} m={m}"),
         n: Rational::from(1_000_000),
-        alpha: Alpha::PowerOfN { coefficient: Rational::from(1), exponent: Rational::from((-7, 8)) },
+        alpha: Alpha::PowerOfN {
+            coefficient: Rational::from(1),
+            exponent: Rational::from((-7, 8)),
+        },
         gamma: Rational::from((1, 100)),
         w_min: Rational::from(1),
         w_max: Rational::from(2),
-        outcome_set: OutcomeSet::Box { lo: vec![Rational::new(); m], hi: vec![Rational::from(1); m] },
+        outcome_set: OutcomeSet::Box {
+            lo: vec![Rational::new(); m],
+            hi: vec![Rational::from(1); m],
+        },
         population: Population::Finite(types),
         epsilon: None,
         start: Start::LowerCorner,
@@ -42,7 +48,8 @@ fn population(k: usize, m: usize) -> Instance {
 fn fixed_point(c: &mut Criterion) {
     let mut group = c.benchmark_group("fixed_point");
     group.sample_size(10);
-    for (k, m, prec) in [(10, 1, 256), (100, 6, 64), (100, 6, 256), (100, 6, 1024), (1000, 6, 256)] {
+    for (k, m, prec) in [(10, 1, 256), (100, 6, 64), (100, 6, 256), (100, 6, 1024), (1000, 6, 256)]
+    {
         let ctx = Context::new(prec).unwrap();
         let inst = population(k, m);
         let params = Params::of(&ctx, &inst);

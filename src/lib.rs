@@ -29,6 +29,7 @@ pub mod agent;
 pub mod equilibrium;
 pub mod error;
 pub mod families;
+pub mod fit;
 pub mod instance_file;
 #[path = "../lemmas/mod.rs"]
 pub mod lemmas;
