@@ -42,7 +42,9 @@ pub fn ideal_points_in_chi(s: &Solved) -> bool {
 /// Returns true when α lies in Lemma 5.1's range.
 pub fn alpha_in_range(s: &Solved) -> bool {
     let p = &s.params;
-    let top = p.n.clone().sqrt() * p.w_max.clone().square() * p.d_max.clone().square() / &p.w_min;
+    // d_max² is taken exactly, so that α at the very top of the range (as
+    // in the alpha-range family) is not pushed out by the rounding of d_max.
+    let top = p.n.clone().sqrt() * p.w_max.clone().square() * &p.d_max_squared / &p.w_min;
     p.alpha <= top
 }
 

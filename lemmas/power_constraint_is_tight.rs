@@ -1,11 +1,224 @@
-//! PLACEHOLDER: not yet encoded.
+//! For small enough γ every normal agent's power constraint binds (Lemma C.3).
+//!
+//! # Statement
+//!
+//! ```text
+//! ∃ γ > 0 :  Σ_j q_j δ_ij² = γ   for all i ∈ N̂
+//! ```
+//!
+//! δ_i is the optimum of Program 1 at that γ; N̂ are the types whose scaling
+//! is not clamped at α (√r_i ≥ α).
+//!
+//! # Hypotheses
+//!
+//! 1. N̂ is non-empty (`SOME_NORMAL_AGENT`); otherwise the claim is vacuous.
+//! 2. Every ideal point lies in χ (`IDEAL_POINTS_IN_CHI`): the proof bounds
+//!    ‖y_k − x‖ by d_max, silently.
+//! 3. α lies in Lemma 5.1's range (`ALPHA_IN_RANGE`): the proof uses the
+//!    lower end of Lemma 5.1's box, c_k ≥ w_min / (w_max² d_max²) for every
+//!    k, silently; a clamped type has c_k = √n/α, below that end when α
+//!    exceeds the range.
+//!
+//! # Numerical check
+//!
+//! The lemma is existential, so the check computes its witness. An agent
+//! who can reach her ideal point within her power is slack, and the power
+//! that takes her there is Σ_j q_j (y_ij − x_j)² (Lemma C.1). Hence
+//!
+//! ```text
+//! γ* = min_{i ∈ N̂} Σ_j q_j (y_ij − x_j)²
+//! ```
+//!
+//! is the threshold: for every γ < γ* every normal agent is tight, and at
+//! γ ≥ γ* some normal agent is slack. The remark after the lemma (if it holds
+//! for γ it holds for every γ' ∈ (0, γ]) is what a threshold expresses. The
+//! lemma holds exactly when γ* > 0 ("γ* > 0", rounding bound on γ*).
+//!
+//! The proof's step, for every i ∈ N̂ ("i = 1, ‖y_i − x‖₂"):
+//! `‖y_i − x‖₂ ≥ α w_min / (w_max² d_max)`, with the bound of the fixed-point
+//! property on both sides' magnitudes (the step uses c = f(c)).
+//!
+//! The instance's own γ: when γ < γ*, every i ∈ N̂ must be tight, and the
+//! solver's power U(x) − U(x + δ_i) (from the expanded definition, see
+//! `src/agent.rs`) must equal γ ("i = 1, power = γ", rounding bound on γ).
+//! When γ ≥ γ* nothing more is recorded: some normal agent is slack at this
+//! γ, which does not contradict an existential statement.
+//!
+//! # Differences from the paper
+//!
+//! None in the statement. The proof's second display replaces every c_k by
+//! w_min / (w_max² d_max²); that is Lemma 5.1's box, listed as hypothesis 3.
+
+use rug::Float;
+
+use super::hypotheses::{self, norm};
+use super::power_is_a_weighted_square::{abs, weighted_square};
 use crate::error::Result;
 use crate::solved::Solved;
-use crate::verdict::Evaluation;
-pub const NUMBER: &str = "?";
-pub const STATEMENT: &str = "not yet encoded";
-pub const HYPOTHESES: &[&str] = &[];
-pub const METHOD: &str = "not yet encoded";
-pub fn evaluate(_s: &Solved) -> Result<Evaluation> {
-    Ok(Evaluation::unmet(vec!["not yet encoded".into()]))
+use crate::verdict::{error_bound, Check, Evaluation, Hypotheses, Relation, Sensitivity};
+
+pub const NUMBER: &str = "C.3";
+pub const STATEMENT: &str = "there is γ > 0 with Σ_j q_j δ_ij² = γ for all i ∈ N̂";
+pub const HYPOTHESES: &[&str] =
+    &[hypotheses::SOME_NORMAL_AGENT, hypotheses::IDEAL_POINTS_IN_CHI, hypotheses::ALPHA_IN_RANGE];
+pub const METHOD: &str = "the threshold γ* = min_{i∈N̂} Σ q (y_i − x)² must be positive \
+    (rounding bound); the proof's step ‖y_i − x‖₂ ≥ α w_min / (w_max² d_max) for every i ∈ N̂ \
+    (fixed-point bound); and, when the instance's γ < γ*, the solver's power equals γ for \
+    every i ∈ N̂ (rounding bound)";
+
+/// Evaluates Lemma C.3.
+///
+/// # Errors
+///
+/// Fails only on a non-finite value.
+pub fn evaluate(s: &Solved) -> Result<Evaluation> {
+    if let Some(unmet) = Hypotheses::default()
+        .require(hypotheses::some_normal_agent(s), hypotheses::SOME_NORMAL_AGENT)
+        .require(hypotheses::ideal_points_in_chi(s), hypotheses::IDEAL_POINTS_IN_CHI)
+        .require(hypotheses::alpha_in_range(s), hypotheses::ALPHA_IN_RANGE)
+        .unmet()
+    {
+        return Ok(Evaluation::unmet(unmet));
+    }
+
+    let prec = s.ctx.prec();
+    let normal: Vec<usize> = (0..s.types.len()).filter(|&i| s.is_normal(i)).collect();
+    let mut checks = Vec::new();
+
+    // The witness: the least power with which a normal agent reaches her ideal point.
+    let mut gamma_star: Option<Float> = None;
+    for &i in &normal {
+        let own = own_shift(s, i);
+        let need = weighted_square(s, &own);
+        gamma_star = Some(match gamma_star {
+            Some(g) if g <= need => g,
+            _ => need,
+        });
+    }
+    let gamma_star = gamma_star.expect("N̂ is non-empty");
+    let bound = error_bound(s, &gamma_star, Sensitivity::Rounding);
+    let label = "γ* = min_{i∈N̂} Σ_j q_j (y_ij − x_j)² > 0";
+    checks.push(Check::new(label, gamma_star.clone(), Relation::Gt, s.ctx.zero(), bound)?);
+
+    // The proof's step: normal agents keep a distance from x.
+    let p = &s.params;
+    let distance_floor =
+        Float::with_val(prec, &p.alpha * &p.w_min) / (p.w_max.clone().square() * &p.d_max);
+    for &i in &normal {
+        let distance = norm(&own_shift(s, i));
+        let scale = abs(&distance) + &distance_floor;
+        let bound = error_bound(s, &scale, Sensitivity::FixedPoint);
+        let label = format!("i = {}, ‖y_i − x‖₂ ≥ α w_min / (w_max² d_max)", i + 1);
+        checks.push(
+            Check::new(label, distance, Relation::Ge, distance_floor.clone(), bound)?.proof_step(),
+        );
+    }
+
+    // The instance's own γ, when it lies below the threshold.
+    if p.gamma < gamma_star {
+        for &i in &normal {
+            let power = s.programs[i].power.clone();
+            let bound = error_bound(s, &p.gamma, Sensitivity::Rounding);
+            let label = format!("i = {}, power = γ", i + 1);
+            checks
+                .push(Check::new(label, power, Relation::Eq, p.gamma.clone(), bound)?.proof_step());
+        }
+    }
+
+    Ok(Evaluation { unmet: Vec::new(), checks })
+}
+
+/// Returns y_i − x: the shift that takes type i to her ideal point.
+fn own_shift(s: &Solved, i: usize) -> Vec<Float> {
+    let prec = s.ctx.prec();
+    s.types[i].y.iter().zip(&s.eq.x).map(|(y, x)| Float::with_val(prec, y - x)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::numeric::Context;
+    use crate::solved::solve;
+    use crate::verdict::Verdict;
+
+    fn solved(json: &str) -> Solved {
+        let instance = crate::instance_file::from_str(json).unwrap();
+        solve(&Context::new(256).unwrap(), &instance).unwrap()
+    }
+
+    fn triangle(n: &str, alpha: &str, gamma: &str, hi: &str) -> String {
+        format!(
+            r#"{{"name": "triangle", "n": "{n}", "alpha": {alpha},
+            "gamma": "{gamma}", "weight_box": {{"min": "1", "max": "1"}},
+            "outcome_set": {{"box": {{"lo": ["0", "0"], "hi": ["{hi}", "{hi}"]}}}},
+            "population": {{"types": [
+              {{"y": ["0", "0"], "w": ["1", "1"], "mass": "1"}},
+              {{"y": ["1", "0"], "w": ["1", "1"], "mass": "1"}},
+              {{"y": ["0", "1"], "w": ["1", "1"], "mass": "1"}}]}}}}"#
+        )
+    }
+
+    const ALPHA: &str = r#"{"power_of_n": "-7/8"}"#;
+
+    #[test]
+    fn holds_on_the_triangle() {
+        let e = evaluate(&solved(&triangle("1e6", ALPHA, "1/100", "1"))).unwrap();
+        assert_eq!(e.verdict(), Verdict::Holds, "{:?}", e.tightest());
+        // γ*, three distances, and three tight powers since γ = 1/100 < γ*.
+        assert_eq!(e.checks.len(), 7);
+    }
+
+    #[test]
+    fn records_no_power_check_when_gamma_passes_the_threshold() {
+        // At γ = 1e20 every agent reaches her ideal point: γ ≥ γ*, some normal
+        // agent is slack, and the existential lemma is still witnessed by γ*.
+        let s = solved(&triangle("1e6", ALPHA, "1e20", "1"));
+        assert!(s.programs.iter().any(|p| !p.tight));
+        let e = evaluate(&s).unwrap();
+        assert_eq!(e.verdict(), Verdict::Holds);
+        assert!(e.checks.iter().all(|c| !c.label.contains("power")));
+        assert_eq!(e.checks.len(), 4);
+    }
+
+    #[test]
+    fn unmet_when_ideal_points_leave_chi() {
+        let e = evaluate(&solved(&triangle("1e6", ALPHA, "1/100", "1/2"))).unwrap();
+        assert_eq!(e.verdict(), Verdict::Unmet);
+        assert_eq!(e.unmet, vec![hypotheses::IDEAL_POINTS_IN_CHI.to_string()]);
+    }
+
+    #[test]
+    fn unmet_when_alpha_leaves_the_range_of_lemma_5_1() {
+        // √n w_max² d_max² / w_min = 2000 here.
+        let e = evaluate(&solved(&triangle("1e6", r#""3000""#, "1/100", "1"))).unwrap();
+        assert_eq!(e.verdict(), Verdict::Unmet);
+        assert!(e.unmet.contains(&hypotheses::ALPHA_IN_RANGE.to_string()), "{:?}", e.unmet);
+    }
+
+    #[test]
+    fn unmet_when_every_type_is_clamped() {
+        // α = 1 is in range, but far above every √r_i (about 1e-4).
+        let e = evaluate(&solved(&triangle("1e6", r#""1""#, "1/100", "1"))).unwrap();
+        assert_eq!(e.unmet, vec![hypotheses::SOME_NORMAL_AGENT.to_string()]);
+    }
+
+    #[test]
+    fn sharpened_checks_are_violated() {
+        let s = solved(&triangle("1e6", ALPHA, "1/100", "1"));
+        let e = evaluate(&s).unwrap();
+        // The power checks: γ moved by 2^-100 is far outside their bound.
+        let t = s.ctx.int(1) >> 100u32;
+        for check in e.checks.iter().filter(|c| c.relation == Relation::Eq) {
+            assert_eq!(check.sharpened(&t).verdict, Verdict::Violated, "{}", check.label);
+        }
+        // The distance step: raised just past its relative margin.
+        let step = e.checks.iter().filter(|c| c.relation == Relation::Ge);
+        let tightest =
+            step.min_by(|a, b| a.relative_margin().partial_cmp(&b.relative_margin()).unwrap());
+        let check = tightest.unwrap();
+        // rhs (1 + t) with t = 1.001 (lhs/rhs − 1) lands just above lhs.
+        let ratio = Float::with_val(256, &check.lhs / &check.rhs);
+        let t = (ratio - 1u32) * s.ctx.ratio(1001, 1000);
+        assert_eq!(check.sharpened(&t).verdict, Verdict::Violated);
+    }
 }

@@ -45,6 +45,9 @@ pub struct Program1 {
 pub struct Externality {
     pub b: Vec<Float>,
     pub moment: Vec<Float>,
+    /// Σ_k s_k c_k w_kj |y_kj|: the magnitude of the terms of `moment`,
+    /// on which its rounding is charged.
+    pub moment_magnitude: Vec<Float>,
 }
 
 impl Externality {
@@ -53,10 +56,13 @@ impl Externality {
         let m = eq.x.len();
         let prec = eq.x[0].prec();
         let mut moment = vec![Float::new(prec); m];
+        let mut moment_magnitude = vec![Float::new(prec); m];
         for (t, ck) in types.iter().zip(&eq.c) {
             let sc = Float::with_val(prec, &t.mass * ck);
             for j in 0..m {
-                moment[j] += Float::with_val(prec, &sc * &t.w[j]) * &t.y[j];
+                let term = Float::with_val(prec, &sc * &t.w[j]) * &t.y[j];
+                moment_magnitude[j] += Float::with_val(prec, term.abs_ref());
+                moment[j] += term;
             }
         }
         let b = (0..m)
@@ -65,7 +71,7 @@ impl Externality {
                 (qx - &moment[j]) * n * 2u32
             })
             .collect();
-        Externality { b, moment }
+        Externality { b, moment, moment_magnitude }
     }
 }
 

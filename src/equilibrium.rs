@@ -50,6 +50,8 @@ pub struct Params {
     pub w_min: Float,
     pub w_max: Float,
     pub d_max: Float,
+    /// d_max², rounded once from its exact value (a box's sum of squares).
+    pub d_max_squared: Float,
     /// The bound on the density of ideal points, for a density population.
     pub p_max: Option<Float>,
 }
@@ -65,6 +67,7 @@ impl Params {
             w_min: ctx.rational(&instance.w_min),
             w_max: ctx.rational(&instance.w_max),
             d_max: instance.outcome_set.d_max(ctx),
+            d_max_squared: ctx.rational(&instance.outcome_set.d_max_squared()),
             p_max: instance.population.p_max().map(|p| ctx.rational(&p)),
         }
     }
@@ -72,7 +75,7 @@ impl Params {
     /// Returns β = w_min² / (4 w_max³ d_max²), the constant of Lemma B.4.
     pub fn beta(&self) -> Float {
         let w_max3 = Float::with_val(self.w_max.prec(), self.w_max.clone().square() * &self.w_max);
-        self.w_min.clone().square() / (w_max3 * self.d_max.clone().square() * 4u32)
+        self.w_min.clone().square() / (w_max3 * &self.d_max_squared * 4u32)
     }
 
     /// Returns η = (n^(3/2) α β w_min − 2 √γ m w_max) / (2 m w_max), after Lemma C.5.
@@ -424,7 +427,7 @@ fn solve_linear(mut a: Vec<Vec<Float>>, mut b: Vec<Float>) -> Option<Vec<Float>>
 pub fn start_value(ctx: &Context, start: &Start, params: &Params) -> Float {
     match start {
         Start::LowerCorner => {
-            params.w_min.clone() / (params.w_max.clone().square() * params.d_max.clone().square())
+            params.w_min.clone() / (params.w_max.clone().square() * params.d_max_squared.clone())
         }
         Start::UpperCorner => params.n.clone().sqrt() / &params.alpha,
         Start::Constant(c) => ctx.rational(c),

@@ -28,6 +28,7 @@ pub fn default_suite(seed: u64) -> Vec<Member> {
     out.extend(triangle_family());
     out.extend(one_dimensional_family());
     out.extend(degenerate_family());
+    out.extend(alpha_range_family());
     out.extend(random_finite_family(seed));
     out.extend(density_family(seed));
     out
@@ -141,6 +142,21 @@ fn degenerate_family() -> Vec<Member> {
         .into_iter()
         .map(|instance| Member { family: "degenerate", instance })
         .collect()
+}
+
+/// The triangle with α at half of and at the top of Lemma 5.1's range,
+/// √n w_max² d_max² / w_min = 2√n, where the clamp binds for everybody.
+fn alpha_range_family() -> Vec<Member> {
+    let mut out = Vec::new();
+    for (n, root) in [(ten_to(2), 10i64), (ten_to(6), 1000)] {
+        for (num, den) in [(1i64, 1i64), (2, 1)] {
+            let mut inst = triangle(n.clone(), q(1, 100));
+            inst.alpha = Alpha::Exact(q(num * root, den));
+            inst.name = format!("{} α={}", inst.name, num * root);
+            out.push(Member { family: "alpha-range", instance: inst });
+        }
+    }
+    out
 }
 
 /// Weight boxes at several scales and spreads.

@@ -25,6 +25,10 @@
 //! - [`families`]: the default suite's instance families.
 //! - [`runner`], [`report`]: the suite, the tables, the files.
 
+// Loops over issue indices j mirror the paper's Σ_j and keep several
+// parallel vectors (y_ij, w_ij, x_j, q_j) in step; iterators would hide that.
+#![allow(clippy::needless_range_loop)]
+
 pub mod agent;
 pub mod equilibrium;
 pub mod error;
@@ -35,6 +39,7 @@ pub mod instance_file;
 pub mod lemmas;
 pub mod numeric;
 pub mod population;
+pub mod quadrature;
 pub mod report;
 pub mod runner;
 pub mod solved;

@@ -152,7 +152,10 @@ fn write_report(ctx: &Context, out: &std::path::Path, seed: u64) -> Result<bool>
         version: env!("CARGO_PKG_VERSION"),
         precision: ctx.prec(),
         seed,
-        command: std::env::args().collect::<Vec<_>>().join(" "),
+        command: std::iter::once("equal-power".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" "),
     };
     let md = report::report_markdown(&provenance, &lemmas, &runs);
     let json = report::results_json(&provenance, &lemmas, &runs);

@@ -121,6 +121,16 @@ impl OutcomeSet {
         }
     }
 
+    /// Returns d_max², exactly: a sum of squares for a box, (2r)² for a ball.
+    pub fn d_max_squared(&self) -> Rational {
+        match self {
+            OutcomeSet::Box { lo, hi } => {
+                lo.iter().zip(hi).map(|(l, h)| Rational::from(h - l).square()).sum()
+            }
+            OutcomeSet::Ball { radius, .. } => Rational::from(radius * 2u32).square(),
+        }
+    }
+
     /// Returns d_max, the diameter of χ, at the context precision.
     pub fn d_max(&self, ctx: &Context) -> Float {
         match self {

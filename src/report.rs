@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::lemmas::Lemma;
 use crate::numeric::sci;
 use crate::runner::{tally, InstanceRun, Tally};
-use crate::verdict::{Check, Verdict};
+use crate::verdict::{Check, Role, Verdict};
 
 /// Significant digits of numbers in tables.
 pub const TABLE_DIGITS: usize = 4;
@@ -79,6 +79,7 @@ pub fn summary_table(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
             "violated",
             "undecided",
             "unmet",
+            "proof step violated",
             "smallest margin",
         ],
         rows,
@@ -86,7 +87,10 @@ pub fn summary_table(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
 }
 
 fn counts(t: &Tally) -> Vec<String> {
-    [t.instances, t.holds, t.violated, t.undecided, t.unmet].iter().map(|c| c.to_string()).collect()
+    [t.instances, t.holds, t.violated, t.undecided, t.unmet, t.steps_violated]
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
 }
 
 fn tightest_cell(t: &Tally) -> String {
@@ -116,8 +120,12 @@ pub fn instance_table(lemmas: &[Lemma], run: &InstanceRun) -> String {
 }
 
 fn check_row(c: &Check) -> Vec<String> {
+    let label = match c.role {
+        Role::Statement => c.label.clone(),
+        Role::ProofStep => format!("[step] {}", c.label),
+    };
     vec![
-        c.label.clone(),
+        label,
         sci(&c.lhs, 12),
         c.relation.symbol().to_string(),
         sci(&c.rhs, 12),
@@ -178,30 +186,54 @@ fn findings(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
     let mut md = String::from("## Findings\n\n");
     let mut any = false;
     for lemma in lemmas {
-        let violated: Vec<&InstanceRun> = runs
-            .iter()
-            .filter(|r| verdict_of(r, lemma.number) == Some(Verdict::Violated))
-            .collect();
-        if violated.is_empty() {
-            continue;
+        for (role, what) in [(Role::Statement, "the statement"), (Role::ProofStep, "a proof step")]
+        {
+            let Some((run, check, count)) = first_violation(lemma, runs, role) else { continue };
+            any = true;
+            md.push_str(&format!(
+                "- **{} ({})**: {what} is violated on {count} instance(s). First: \"{}\" on \"{}\": \
+                 {} {} {} fails by {} (error bound {}).\n",
+                lemma.number,
+                lemma.name,
+                check.label,
+                run.solved.instance.name,
+                sci(&check.lhs, 10),
+                check.relation.symbol(),
+                sci(&check.rhs, 10),
+                sci(&check.margin().abs(), TABLE_DIGITS),
+                sci(&check.error, 2),
+            ));
         }
-        any = true;
-        md.push_str(&format!(
-            "- **{} ({})** is violated on {} instance(s), for example \"{}\".\n",
-            lemma.number,
-            lemma.name,
-            violated.len(),
-            violated[0].solved.instance.name
-        ));
     }
     if !any {
-        md.push_str("No lemma is violated on the default suite.\n");
+        md.push_str("No lemma and no proof step is violated on the default suite.\n");
     }
     md
 }
 
-fn verdict_of(run: &InstanceRun, number: &str) -> Option<Verdict> {
-    run.evaluations.iter().find(|(n, _)| *n == number).map(|(_, e)| e.verdict())
+/// Returns the first violated check of `role`, its run, and how many runs have one.
+fn first_violation<'a>(
+    lemma: &Lemma,
+    runs: &'a [InstanceRun],
+    role: Role,
+) -> Option<(&'a InstanceRun, &'a Check, usize)> {
+    let mut first = None;
+    let mut count = 0;
+    for run in runs {
+        let Some((_, eval)) = run.evaluations.iter().find(|(n, _)| *n == lemma.number) else {
+            continue;
+        };
+        if !eval.unmet.is_empty() {
+            continue;
+        }
+        let mut violated =
+            eval.checks.iter().filter(|c| c.role == role && c.verdict == Verdict::Violated);
+        if let Some(c) = violated.next() {
+            count += 1;
+            first.get_or_insert((run, c));
+        }
+    }
+    first.map(|(r, c)| (r, c, count))
 }
 
 fn lemma_section(lemma: &Lemma, runs: &[InstanceRun]) -> String {
@@ -225,7 +257,16 @@ fn lemma_section(lemma: &Lemma, runs: &[InstanceRun]) -> String {
         })
         .collect();
     md.push_str(&markdown(
-        &["family", "instances", "holds", "violated", "undecided", "unmet", "smallest margin"],
+        &[
+            "family",
+            "instances",
+            "holds",
+            "violated",
+            "undecided",
+            "unmet",
+            "proof step violated",
+            "smallest margin",
+        ],
         rows,
     ));
     md.push_str("\n\n");
@@ -393,6 +434,7 @@ fn run_json(run: &InstanceRun) -> Value {
             }
             let value = json!({
                 "verdict": e.verdict().name(),
+                "proof_steps": e.step_verdict().map(|v| v.name()),
                 "unmet": e.unmet,
                 "checks": e.checks.len(),
                 "kept_checks": kept.iter().map(|c| check_json(c)).collect::<Vec<_>>(),
@@ -424,5 +466,6 @@ fn check_json(c: &Check) -> Value {
         "error_bound": sci(&c.error, 6),
         "error_source": c.error_source,
         "verdict": c.verdict.name(),
+        "role": match c.role { Role::Statement => "statement", Role::ProofStep => "proof step" },
     })
 }

@@ -53,6 +53,7 @@ pub fn run_one(
     lemmas: &[Lemma],
 ) -> Result<InstanceRun> {
     let name = &instance.name;
+    let ctx = &working_context(ctx, instance);
     let solved = solved::solve(ctx, instance).map_err(|e| in_instance(e, name))?;
     let mut evaluations = Vec::with_capacity(lemmas.len());
     for lemma in lemmas {
@@ -60,6 +61,19 @@ pub fn run_one(
         evaluations.push((lemma.number, evaluation));
     }
     Ok(InstanceRun { family: family.to_string(), solved, evaluations })
+}
+
+/// Returns the context an instance is evaluated in: the requested
+/// precision plus ⌈log2 n⌉ bits, rounded up to a multiple of 32.
+///
+/// Precision follows n: the gradient b of U at x vanishes only up to
+/// rounding of terms of size q |x|, and that noise, relative to the power γ,
+/// grows like n times the unit roundoff; the extra bits cancel it, so the
+/// quantities that are tiny differences (τ_i, 1/λ_i − √γ) stay resolved.
+pub fn working_context(ctx: &Context, instance: &crate::population::Instance) -> Context {
+    let n = ctx.rational(&instance.n);
+    let bits = n.log2().ceil().to_u32_saturating().unwrap_or(0);
+    ctx.widened(bits.div_ceil(32) * 32)
 }
 
 fn in_instance(e: crate::Error, name: &str) -> crate::Error {
@@ -75,6 +89,8 @@ pub struct Tally {
     pub violated: usize,
     pub undecided: usize,
     pub unmet: usize,
+    /// Instances on which some step of the proof (not the statement) is violated.
+    pub steps_violated: usize,
     /// The smallest relative margin among evaluated checks, with where it arose.
     pub tightest: Option<Tightest>,
 }
@@ -102,6 +118,7 @@ pub fn tally(number: &'static str, runs: &[InstanceRun], keep: impl Fn(&str) -> 
         violated: 0,
         undecided: 0,
         unmet: 0,
+        steps_violated: 0,
         tightest: None,
     };
     for run in runs.iter().filter(|r| keep(&r.family)) {
@@ -114,6 +131,9 @@ pub fn tally(number: &'static str, runs: &[InstanceRun], keep: impl Fn(&str) -> 
             Verdict::Violated => t.violated += 1,
             Verdict::Undecided => t.undecided += 1,
             Verdict::Unmet => t.unmet += 1,
+        }
+        if eval.step_verdict() == Some(Verdict::Violated) {
+            t.steps_violated += 1;
         }
         if eval.verdict() == Verdict::Unmet {
             continue;
@@ -139,7 +159,7 @@ pub fn tally(number: &'static str, runs: &[InstanceRun], keep: impl Fn(&str) -> 
     t
 }
 
-/// Returns true when some lemma is violated on some run.
+/// Returns true when some lemma's statement is violated on some run.
 pub fn any_violation(runs: &[InstanceRun]) -> bool {
     runs.iter().any(|r| r.evaluations.iter().any(|(_, e)| e.verdict() == Verdict::Violated))
 }

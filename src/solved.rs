@@ -117,12 +117,14 @@ pub struct Piece {
 }
 
 /// Returns the Gauss–Legendre order per axis used for a density in m issues.
+///
+/// For m ≤ 2 this is the order per piece of the graded rule; beyond, of the
+/// plain rule per cell (even, so that no node sits at a cell's centre).
 pub fn quadrature_order(m: usize) -> usize {
     match m {
-        1 => 16,
-        2 => 8,
-        3 => 5,
-        4 => 3,
+        1 => 6,
+        2 => 3,
+        3 => 4,
         _ => 2,
     }
 }
@@ -135,7 +137,6 @@ pub fn quadrature_order(m: usize) -> usize {
 pub fn solve(ctx: &Context, instance: &Instance) -> Result<Solved> {
     let params = Params::of(ctx, instance);
     let start = equilibrium::start_value(ctx, &instance.start, &params);
-    let m = params.m;
 
     let (types, fixed_point, quadrature_error) = match &instance.population {
         Population::Finite(_) => {
@@ -143,15 +144,7 @@ pub fn solve(ctx: &Context, instance: &Instance) -> Result<Solved> {
             let fp = equilibrium::solve_fixed_point(ctx, &types, &params, &start)?;
             (types, fp, None)
         }
-        Population::Density(_) => {
-            let order = quadrature_order(m);
-            let coarse = equilibrium::types_of(ctx, &instance.population, order);
-            let coarse_fp = equilibrium::solve_fixed_point(ctx, &coarse, &params, &start)?;
-            let types = equilibrium::types_of(ctx, &instance.population, order + 1);
-            let fp = equilibrium::solve_fixed_point(ctx, &types, &params, &start)?;
-            let qe = aggregate_gap(&coarse_fp.eq, &fp.eq, &params.d_max);
-            (types, fp, Some(qe))
-        }
+        Population::Density(cells) => solve_density(ctx, instance, cells, &params, &start)?,
     };
 
     let (ext, programs) = agent::solve_all(ctx, &types, &fixed_point.eq, &params)?;
@@ -173,6 +166,46 @@ pub fn solve(ctx: &Context, instance: &Instance) -> Result<Solved> {
         programs,
         partition,
     })
+}
+
+/// The types, fixed point and quadrature error of a density.
+///
+/// A plain rule locates x; for m ≤ 2 the rule is then graded toward x and
+/// the solve repeated until x stops moving across the innermost piece. The
+/// quadrature error compares the final rule with one more node per piece.
+fn solve_density(
+    ctx: &Context,
+    instance: &Instance,
+    cells: &[crate::population::Cell],
+    params: &Params,
+    start: &Float,
+) -> Result<(Vec<Type>, FixedPoint, Option<Float>)> {
+    let order = quadrature_order(params.m);
+    let mut types = equilibrium::types_of(ctx, &instance.population, order);
+    let mut fp = equilibrium::solve_fixed_point(ctx, &types, params, start)?;
+    if params.m > 2 {
+        let finer = equilibrium::types_of(ctx, &instance.population, order + 2);
+        let finer_fp = equilibrium::solve_fixed_point(ctx, &finer, params, start)?;
+        let qe = aggregate_gap(&fp.eq, &finer_fp.eq, &params.d_max);
+        return Ok((finer, finer_fp, Some(qe)));
+    }
+    let mut grading = fp.eq.clone();
+    for _ in 0..4 {
+        types = crate::quadrature::graded(ctx, cells, params, &grading, order);
+        let next = equilibrium::solve_fixed_point(ctx, &types, params, start)?;
+        let moved = aggregate_gap(&grading, &next.eq, &params.d_max);
+        fp = next;
+        // Once x moves by less than the innermost piece, the grading fits.
+        let settled = moved < (ctx.int(1) >> (crate::quadrature::LEVELS_2D + 8));
+        if settled {
+            break;
+        }
+        grading = fp.eq.clone();
+    }
+    let check = crate::quadrature::graded(ctx, cells, params, &grading, order + 1);
+    let check_fp = equilibrium::solve_fixed_point(ctx, &check, params, start)?;
+    let qe = aggregate_gap(&fp.eq, &check_fp.eq, &params.d_max);
+    Ok((types, fp, Some(qe)))
 }
 
 /// Returns max_j (|ΔQ_j| / Q_j, |Δx_j| / d_max) between two equilibria.

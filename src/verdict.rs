@@ -110,6 +110,16 @@ pub fn error_bound(solved: &Solved, scale: &Float, sensitivity: Sensitivity) -> 
     }
 }
 
+/// Whether a check tests the lemma's statement or a step of its proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The inequality the lemma states (with its explicit constants).
+    Statement,
+    /// An intermediate display of the proof, a literal reading, or a
+    /// supporting cross-check: its failure does not falsify the statement.
+    ProofStep,
+}
+
 /// One comparison of two sides.
 #[derive(Clone, Debug)]
 pub struct Check {
@@ -123,6 +133,7 @@ pub struct Check {
     /// How `error` was obtained.
     pub error_source: String,
     pub verdict: Verdict,
+    pub role: Role,
 }
 
 impl Check {
@@ -146,10 +157,17 @@ impl Check {
         if error < 0 {
             return Err(Error::invalid(format!("negative error bound in {label}")));
         }
-        let mut check =
-            Check { label, lhs, relation, rhs, error, error_source, verdict: Verdict::Holds };
+        let verdict = Verdict::Holds;
+        let role = Role::Statement;
+        let mut check = Check { label, lhs, relation, rhs, error, error_source, verdict, role };
         check.verdict = check.decide();
         Ok(check)
+    }
+
+    /// Marks the check as a step of the proof rather than the statement.
+    pub fn proof_step(mut self) -> Check {
+        self.role = Role::ProofStep;
+        self
     }
 
     /// Returns the signed margin: positive when the relation holds.
@@ -223,6 +241,19 @@ impl Check {
         check
     }
 
+    /// Returns the check with its bound moved by `delta` toward violation:
+    /// an upper bound lowered, a lower bound raised, an equality's right
+    /// side shifted.
+    pub fn tightened_by(&self, delta: &Float) -> Check {
+        let rhs = match self.relation {
+            Relation::Le | Relation::Lt => self.rhs.clone() - delta,
+            Relation::Ge | Relation::Gt | Relation::Eq => self.rhs.clone() + delta,
+        };
+        let mut check = Check { rhs, ..self.clone() };
+        check.verdict = check.decide();
+        check
+    }
+
     /// Returns the check with its relation reversed.
     pub fn reversed(&self) -> Check {
         let mut check = Check { relation: self.relation.reversed(), ..self.clone() };
@@ -245,17 +276,36 @@ impl Evaluation {
         Evaluation { unmet: reasons, checks: Vec::new() }
     }
 
-    /// Returns the lemma's verdict: unmet, else the worst of its checks.
+    /// Returns the checks of the statement (all checks if none is marked so).
+    pub fn statement_checks(&self) -> Vec<&Check> {
+        let statement: Vec<&Check> =
+            self.checks.iter().filter(|c| c.role == Role::Statement).collect();
+        if statement.is_empty() {
+            self.checks.iter().collect()
+        } else {
+            statement
+        }
+    }
+
+    /// Returns the lemma's verdict: unmet, else the worst of its statement's checks.
     pub fn verdict(&self) -> Verdict {
         if !self.unmet.is_empty() || self.checks.is_empty() {
             return Verdict::Unmet;
         }
-        self.checks.iter().map(|c| c.verdict.clone()).max().unwrap_or(Verdict::Holds)
+        self.statement_checks().iter().map(|c| c.verdict.clone()).max().unwrap_or(Verdict::Holds)
     }
 
-    /// Returns the check with the smallest relative margin.
+    /// Returns the worst verdict of the proof-step checks, if there are any.
+    pub fn step_verdict(&self) -> Option<Verdict> {
+        if !self.unmet.is_empty() {
+            return None;
+        }
+        self.checks.iter().filter(|c| c.role == Role::ProofStep).map(|c| c.verdict.clone()).max()
+    }
+
+    /// Returns the statement check with the smallest relative margin.
     pub fn tightest(&self) -> Option<&Check> {
-        self.checks.iter().min_by(|a, b| {
+        self.statement_checks().into_iter().min_by(|a, b| {
             a.relative_margin().partial_cmp(&b.relative_margin()).expect("finite margins")
         })
     }

@@ -64,3 +64,13 @@ fn the_example_instance_checks_without_violation() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("B.1 welfare_is_maximized: holds"), "{stdout}");
 }
+
+#[test]
+fn the_readme_lists_every_lemma_of_the_registry() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for lemma in equal_power::lemmas::registry() {
+        let row = format!("| {} | `{}` |", lemma.number, lemma.name);
+        assert!(readme.contains(&row), "README lacks the row for {}", lemma.number);
+    }
+}

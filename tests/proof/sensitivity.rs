@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use equal_power::families::{default_suite, SUITE_SEED};
 use equal_power::lemmas::{self, Lemma};
 use equal_power::runner::{self, InstanceRun};
-use equal_power::verdict::{Check, Verdict};
+use equal_power::verdict::{Check, Relation, Verdict};
 use rug::Float;
 
 use crate::common::ctx;
@@ -32,17 +32,29 @@ fn assert_sharpened_is_caught(lemma: &Lemma) {
     let checks = held_checks(suite(), lemma.number);
     assert!(!checks.is_empty(), "{}: no instance of the suite evaluates it", lemma.number);
 
-    // Tighten by twice the smallest relative margin seen; an equality, whose
-    // margin is 0, is moved by 2^-100 of its sides, far above its error bound.
-    let smallest =
-        checks.iter().map(|c| c.relative_margin()).min_by(|a, b| a.total_cmp(b)).unwrap();
-    let t = if smallest.is_zero() { ctx().int(1) >> 100u32 } else { smallest * 2u32 };
-    let t = t.min(&Float::with_val(256, 1));
-    let caught = checks.iter().any(|c| c.sharpened(&t).verdict == Verdict::Violated);
-    assert!(caught, "{}: bound tightened by {t} is never violated", lemma.number);
+    // The tightest check: the smallest margin relative to its sides. Move
+    // its bound past that margin (by 9/8 of it, plus twice the error bound,
+    // plus 2^-200 of the sides so that an exact 0 ≤ 0 also moves).
+    let tightest =
+        checks.iter().min_by(|a, b| a.relative_margin().total_cmp(&b.relative_margin())).unwrap();
+    let size = tightest.lhs.clone().abs() + tightest.rhs.clone().abs() + 1u32;
+    let margin = tightest.margin().max(&Float::with_val(256, 0));
+    let delta = margin * 9u32 / 8u32 + tightest.error.clone() * 2u32 + (size >> 200u32);
+    let sharpened = tightest.tightened_by(&delta);
+    assert_eq!(
+        sharpened.verdict,
+        Verdict::Violated,
+        "{}: \"{}\" with its bound moved by {delta}",
+        lemma.number,
+        tightest.label
+    );
 
-    let reversed = checks.iter().any(|c| c.reversed().verdict == Verdict::Violated);
-    assert!(reversed, "{}: reversed relation is never violated", lemma.number);
+    // A reversed inequality must fail somewhere; an equality has no reverse.
+    let inequalities: Vec<&&Check> = checks.iter().filter(|c| c.relation != Relation::Eq).collect();
+    if !inequalities.is_empty() {
+        let reversed = inequalities.iter().any(|c| c.reversed().verdict == Verdict::Violated);
+        assert!(reversed, "{}: reversed relation is never violated", lemma.number);
+    }
 }
 
 macro_rules! sensitivity {
