@@ -116,12 +116,12 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
         let shifts = norm(&delta_prime(s, i)) + norm(&dpp);
         let (value, how) = split_bound(s, &shifts, &rhs);
         let bound = (value + Float::with_val(prec, &drift * &direction), with_drift(how));
-        checks.push(Check::new(format!("i = {i}"), lhs, Relation::Le, rhs.clone(), bound)?);
+        checks.push(Check::new(format!("i = {}", i + 1), lhs, Relation::Le, rhs.clone(), bound)?);
 
         let exact = Float::with_val(prec, &sqrt_gamma + &step_rhs);
         let (value, how) = split_bound(s, &inverse, &exact);
         let bound = (value + &drift, with_drift(how));
-        let label = format!("i = {i}, proof step: 1/λ_i − √γ ≤ √γ/η");
+        let label = format!("i = {}, proof step: 1/λ_i − √γ ≤ √γ/η", i + 1);
         checks.push(Check::new(label, excess, Relation::Le, step_rhs.clone(), bound)?.proof_step());
     }
     Ok(Evaluation { unmet: Vec::new(), checks })

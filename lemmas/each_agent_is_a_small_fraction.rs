@@ -76,7 +76,7 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
             let (rhs_error, _) = error_bound(s, &rhs, Sensitivity::FixedPoint);
             let bound = (lhs_error + rhs_error, format!("{how}, for each side"));
             let which = if every_pair { "" } else { ", the issue of smallest ratio" };
-            let label = format!("i = {i}, j = {}{which}: Q_j ≥ β √n α c_i w_ij", j + 1);
+            let label = format!("i = {}, j = {}{which}: Q_j ≥ β √n α c_i w_ij", i + 1, j + 1);
             checks.push(Check::new(label, big_q, Relation::Ge, rhs, bound)?);
         }
     }

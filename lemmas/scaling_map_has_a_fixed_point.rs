@@ -132,11 +132,11 @@ fn box_checks(s: &Solved) -> Result<Vec<Check>> {
     let mut checks = Vec::with_capacity(2 * s.types.len());
     for (i, c) in s.eq.c.iter().enumerate() {
         let bound = residual_bound(s, &lo);
-        let label = format!("i = {i}: c_i ≥ w_min/(w_max² d_max²)");
+        let label = format!("i = {}: c_i ≥ w_min/(w_max² d_max²)", i + 1);
         checks.push(Check::new(label, c.clone(), Relation::Ge, lo.clone(), bound)?);
 
         let bound = upper_error(s, c, &hi, residual_bound(s, &hi));
-        let label = format!("i = {i}: c_i ≤ √n/α");
+        let label = format!("i = {}: c_i ≤ √n/α", i + 1);
         checks.push(Check::new(label, c.clone(), Relation::Le, hi.clone(), bound)?);
     }
     Ok(checks)
@@ -194,17 +194,18 @@ fn self_map_checks(s: &Solved, name: &str, c: &[Float], literal: bool) -> Result
 
     let mut checks = Vec::with_capacity(3);
     let scale = g[low].clone().max(&lo);
-    let label = format!("{prefix}{name}: min_i g_A(c)_i ≥ w_min/(w_max² d_max²) (i = {low})");
+    let label = format!("{prefix}{name}: min_i g_A(c)_i ≥ w_min/(w_max² d_max²) (i = {})", low + 1);
     let bound = error_bound(s, &scale, Sensitivity::Rounding);
     checks.push(Check::new(label, g[low].clone(), Relation::Ge, lo, bound)?.proof_step());
 
     let bound = upper_error(s, &g[high], &hi, error_bound(s, &hi, Sensitivity::Rounding));
-    let label = format!("{prefix}{name}: max_i g_A(c)_i ≤ √n/α (i = {high})");
+    let label = format!("{prefix}{name}: max_i g_A(c)_i ≤ √n/α (i = {})", high + 1);
     checks.push(Check::new(label, g[high].clone(), Relation::Le, hi, bound)?.proof_step());
 
     let scale = g[low].clone().max(&proof_lo);
     let label = format!(
-        "{prefix}{name}: min_i g_A(c)_i ≥ √n w_min/(w_max² d_max²), the proof's bound (i = {low})"
+        "{prefix}{name}: min_i g_A(c)_i ≥ √n w_min/(w_max² d_max²), the proof's bound (i = {})",
+        low + 1
     );
     let bound = error_bound(s, &scale, Sensitivity::Rounding);
     checks.push(Check::new(label, g[low].clone(), Relation::Ge, proof_lo, bound)?.proof_step());

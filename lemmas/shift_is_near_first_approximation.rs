@@ -118,11 +118,11 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
         let lhs = s.ctx.lift(&norm(&gap));
         let exact = Float::with_val(s.ctx.prec(), &externality + &rhs);
         let bound = split_bound(s, &shifts, &exact);
-        checks.push(Check::new(format!("i = {i}"), lhs, Relation::Le, rhs.clone(), bound)?);
+        checks.push(Check::new(format!("i = {}", i + 1), lhs, Relation::Le, rhs.clone(), bound)?);
 
         let step = closed_form_gap(s, &wide, i, &gap);
         let bound = error_bound(s, &(shifts + externality), Sensitivity::Rounding);
-        let label = format!("i = {i}, proof step: closed form of δ' − δ");
+        let label = format!("i = {}, proof step: closed form of δ' − δ", i + 1);
         checks.push(Check::new(label, step, Relation::Eq, s.ctx.zero(), bound)?.proof_step());
     }
     Ok(Evaluation { unmet: Vec::new(), checks })
@@ -205,9 +205,9 @@ mod tests {
         let s = fixtures::corners_and_centre();
         let e = evaluate(&s).unwrap();
         assert_eq!(e.verdict(), Verdict::Holds);
-        // Four normal corners, two checks each; the centre (type 4) is not in N̂.
+        // Four normal corners, two checks each; the centre (type 5, 1-based) is not in N̂.
         assert_eq!(e.checks.len(), 8);
-        assert!(e.checks.iter().all(|c| !c.label.starts_with("i = 4")));
+        assert!(e.checks.iter().all(|c| !c.label.starts_with("i = 5")));
     }
 
     #[test]

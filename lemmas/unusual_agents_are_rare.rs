@@ -137,7 +137,7 @@ fn right_side(s: &Solved) -> Result<Float> {
 }
 
 /// Returns [lo, hi] ∋ ∫_{i∉N̂} p(i) di, summed over the density's cells.
-fn clamped_mass(s: &Solved) -> Result<(Float, Float)> {
+pub fn clamped_mass(s: &Solved) -> Result<(Float, Float)> {
     let Population::Density(cells) = &s.instance.population else {
         return Err(Error::invalid("Lemma B.2 needs a density"));
     };

@@ -140,14 +140,14 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
 
         let exact = own_externality + &s.params.d_max;
         let bound = split_bound(s, &delta_norm, &exact);
-        let label = format!("i = {i}, proof step: ‖δ_i‖ ≤ d_max");
+        let label = format!("i = {}, proof step: ‖δ_i‖ ≤ d_max", i + 1);
         checks.push(
             Check::new(label, delta_norm, Relation::Le, s.params.d_max.clone(), bound)?
                 .proof_step(),
         );
 
         let bound = split_bound(s, &dpp_norm, &dpp_bound);
-        let label = format!("i = {i}, proof step: ‖δ''_i‖ ≤ √γ d_max/(β n^(3/2) α)");
+        let label = format!("i = {}, proof step: ‖δ''_i‖ ≤ √γ d_max/(β n^(3/2) α)", i + 1);
         checks.push(
             Check::new(label, dpp_norm, Relation::Le, dpp_bound.clone(), bound)?.proof_step(),
         );
@@ -197,8 +197,8 @@ mod tests {
         let main = labelled(&e, "with the measured unusual mass");
         assert!(main.lhs > 0u32);
         fixtures::assert_sharpening_caught(main);
-        fixtures::assert_sharpening_caught(labelled(&e, "i = 4, proof step: ‖δ_i‖"));
-        fixtures::assert_sharpening_caught(labelled(&e, "i = 4, proof step: ‖δ''_i‖"));
+        fixtures::assert_sharpening_caught(labelled(&e, "i = 5, proof step: ‖δ_i‖"));
+        fixtures::assert_sharpening_caught(labelled(&e, "i = 5, proof step: ‖δ''_i‖"));
     }
 
     #[test]
@@ -246,7 +246,7 @@ mod tests {
         let e = evaluate(&s).unwrap();
         assert_eq!(e.verdict(), Verdict::Holds);
         fixtures::assert_sharpening_caught(labelled(&e, "with the measured unusual mass"));
-        fixtures::assert_sharpening_caught(labelled(&e, "i = 2, proof step: ‖δ''_i‖"));
+        fixtures::assert_sharpening_caught(labelled(&e, "i = 3, proof step: ‖δ''_i‖"));
     }
 
     #[test]

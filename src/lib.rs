@@ -40,6 +40,7 @@ pub mod lemmas;
 pub mod numeric;
 pub mod population;
 pub mod quadrature;
+pub mod rates;
 pub mod report;
 pub mod runner;
 pub mod solved;

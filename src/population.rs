@@ -280,8 +280,8 @@ impl Instance {
         if let Start::Constant(c) = &self.start {
             positive("start", c)?;
         }
-        self.validate_outcome_set(m)?;
         self.validate_population(m)?;
+        self.validate_outcome_set(m)?;
         self.normalise_masses();
         Ok(self)
     }

@@ -48,12 +48,12 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// Returns a Markdown table.
+/// Returns a Markdown table; a `|` inside a cell (as in |r − r(i_ℓ)|) is escaped.
 pub fn markdown(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut builder = Builder::default();
     builder.push_record(header.iter().map(|h| h.to_string()));
     for row in rows {
-        builder.push_record(row);
+        builder.push_record(row.into_iter().map(|cell| cell.replace('|', "\\|")));
     }
     builder.build().with(Style::markdown()).to_string()
 }
@@ -179,6 +179,14 @@ instance is outside the lemma's hypotheses, named below; this never counts as a 
 a bound is on the suite: near 0 is tight, near 1 is loose.\n\
 - Error bounds charge rounding on the magnitude of the terms a side is computed from, plus the \
 fixed-point residual ρ (and a density's quadrature error) where a side uses c = f(c).\n\
+- An equality (=) holds when its sides agree within the error bound: it can never be \
+separated from rounding, so this means \"holds to the working precision\". A tie computed \
+without any rounding (an exact 0 ≤ 0, error bound 0) holds. Equalities are left out of the \
+smallest-margin column, which would always read 0.\n\
+- A lemma's verdict is that of its *statement*. Checks marked [step] test an intermediate \
+display of the proof, a literal reading of a typo, or a supporting cross-check; the column \
+\"proof step violated\" counts the instances where some [step] fails, which points at a line \
+of the proof without falsifying the statement.\n\
 - Every instance can be rerun: `equal-power check --instance FILE` on its JSON \
 (in results.json under `instances[k].instance`).\n";
 
@@ -207,6 +215,20 @@ fn findings(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
     }
     if !any {
         md.push_str("No lemma and no proof step is violated on the default suite.\n");
+    }
+    let undecided: Vec<String> = lemmas
+        .iter()
+        .filter_map(|l| {
+            let t = tally(l.number, runs, |_| true);
+            (t.undecided > 0).then(|| format!("{} ({})", l.number, t.undecided))
+        })
+        .collect();
+    if !undecided.is_empty() {
+        md.push_str(&format!(
+            "- Undecided (a margin inside its error bound), by lemma: {}. Each lemma section lists \
+             them with the source of their error bound.\n",
+            undecided.join(", ")
+        ));
     }
     md
 }
@@ -286,7 +308,8 @@ fn lemma_section(lemma: &Lemma, runs: &[InstanceRun]) -> String {
         ));
     }
     md.push_str(&unmet_reasons(lemma, runs));
-    md.push_str(&violations(lemma, runs));
+    md.push_str(&listed(lemma, runs, Verdict::Violated));
+    md.push_str(&listed(lemma, runs, Verdict::Undecided));
     md
 }
 
@@ -311,16 +334,17 @@ fn unmet_reasons(lemma: &Lemma, runs: &[InstanceRun]) -> String {
 /// The most violations listed per lemma in REPORT.md; results.json keeps more.
 const LISTED_VIOLATIONS: usize = 12;
 
-fn violations(lemma: &Lemma, runs: &[InstanceRun]) -> String {
+fn listed(lemma: &Lemma, runs: &[InstanceRun], verdict: Verdict) -> String {
     let mut rows = Vec::new();
     for run in runs {
         for (n, eval) in &run.evaluations {
-            if *n != lemma.number {
+            if *n != lemma.number || !eval.unmet.is_empty() {
                 continue;
             }
-            for c in eval.checks.iter().filter(|c| c.verdict == Verdict::Violated) {
+            for c in eval.checks.iter().filter(|c| c.verdict == verdict) {
                 let mut row = vec![run.solved.instance.name.clone()];
                 row.extend(check_row(c));
+                row.push(c.error_source.clone());
                 rows.push(row);
             }
         }
@@ -330,9 +354,23 @@ fn violations(lemma: &Lemma, runs: &[InstanceRun]) -> String {
     }
     let total = rows.len();
     rows.truncate(LISTED_VIOLATIONS);
-    let mut md = format!("Violated checks ({total} in all, first {} shown):\n\n", rows.len());
+    let what = if verdict == Verdict::Violated { "Violated" } else { "Undecided" };
+    let mut md = format!(
+        "{what} checks, statement and [step] ({total} in all, first {} shown):\n\n",
+        rows.len()
+    );
     md.push_str(&markdown(
-        &["instance", "check", "left side", "", "right side", "margin", "error bound", "verdict"],
+        &[
+            "instance",
+            "check",
+            "left side",
+            "",
+            "right side",
+            "margin",
+            "error bound",
+            "verdict",
+            "error bound from",
+        ],
         rows,
     ));
     md.push_str("\n\n");
@@ -429,7 +467,7 @@ fn run_json(run: &InstanceRun) -> Value {
         .map(|(n, e)| {
             let mut kept: Vec<&Check> =
                 e.checks.iter().filter(|c| c.verdict != Verdict::Holds).take(KEPT_CHECKS).collect();
-            if let Some(t) = e.tightest() {
+            if let Some(t) = e.tightest().filter(|t| t.verdict == Verdict::Holds) {
                 kept.insert(0, t);
             }
             let value = json!({

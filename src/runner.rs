@@ -11,7 +11,7 @@ use crate::families::Member;
 use crate::lemmas::Lemma;
 use crate::numeric::Context;
 use crate::solved::{self, Solved};
-use crate::verdict::{Evaluation, Verdict};
+use crate::verdict::{Evaluation, Relation, Verdict};
 
 /// One instance's outcome: how it was solved and every lemma's evaluation.
 pub struct InstanceRun {
@@ -53,6 +53,9 @@ pub fn run_one(
     lemmas: &[Lemma],
 ) -> Result<InstanceRun> {
     let name = &instance.name;
+    // Every instance passes validation, whatever built it: that normalises
+    // the masses exactly, so the recorded instance reproduces the run.
+    let instance = &instance.clone().validated().map_err(|e| in_instance(e, name))?;
     let ctx = &working_context(ctx, instance);
     let solved = solved::solve(ctx, instance).map_err(|e| in_instance(e, name))?;
     let mut evaluations = Vec::with_capacity(lemmas.len());
@@ -138,7 +141,13 @@ pub fn tally(number: &'static str, runs: &[InstanceRun], keep: impl Fn(&str) -> 
         if eval.verdict() == Verdict::Unmet {
             continue;
         }
-        if let Some(check) = eval.tightest() {
+        // An equality that holds has no slack to report, so the tightest
+        // check is sought among the inequalities of the statement.
+        let inequalities =
+            eval.statement_checks().into_iter().filter(|c| c.relation != Relation::Eq);
+        let tightest =
+            inequalities.min_by(|a, b| a.relative_margin().total_cmp(&b.relative_margin()));
+        if let Some(check) = tightest {
             let margin = check.relative_margin();
             let better = t.tightest.as_ref().is_none_or(|b| margin < b.margin);
             if better {

@@ -46,3 +46,14 @@ pub fn net_movement(s: &Solved) -> rug::Float {
     }
     total.sqrt() * &s.params.n
 }
+
+/// The default suite, solved and evaluated once for every test that reads it.
+pub fn suite() -> &'static Vec<equal_power::runner::InstanceRun> {
+    use equal_power::families::{default_suite, SUITE_SEED};
+    static RUNS: std::sync::OnceLock<Vec<equal_power::runner::InstanceRun>> =
+        std::sync::OnceLock::new();
+    RUNS.get_or_init(|| {
+        let lemmas = equal_power::lemmas::registry();
+        equal_power::runner::run(&ctx(), &default_suite(SUITE_SEED), &lemmas).unwrap()
+    })
+}

@@ -5,5 +5,7 @@ mod cli;
 mod common;
 mod inputs;
 mod metamorphic;
+mod rates;
+mod reproducible;
 mod sensitivity;
 mod warm_up;

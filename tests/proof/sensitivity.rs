@@ -2,22 +2,12 @@
 //! with its bound tightened past the smallest margin the default suite
 //! observes, and a version with its relation reversed, are violated.
 
-use std::sync::OnceLock;
-
-use equal_power::families::{default_suite, SUITE_SEED};
 use equal_power::lemmas::{self, Lemma};
-use equal_power::runner::{self, InstanceRun};
+use equal_power::runner::InstanceRun;
 use equal_power::verdict::{Check, Relation, Verdict};
 use rug::Float;
 
-use crate::common::ctx;
-
-fn suite() -> &'static Vec<InstanceRun> {
-    static RUNS: OnceLock<Vec<InstanceRun>> = OnceLock::new();
-    RUNS.get_or_init(|| {
-        runner::run(&ctx(), &default_suite(SUITE_SEED), &lemmas::registry()).unwrap()
-    })
-}
+use crate::common::suite;
 
 fn held_checks<'a>(runs: &'a [InstanceRun], number: &str) -> Vec<&'a Check> {
     runs.iter()
