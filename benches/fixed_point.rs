@@ -82,5 +82,24 @@ fn programs_and_lemmas(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fixed_point, programs_and_lemmas);
+/// One point of the most expensive rate sweep (the two-issue density, whose
+/// graded quadrature has thousands of nodes): its cost in n and in precision.
+fn rate_sweep_point(c: &mut Criterion) {
+    let sweep = equal_power::rates::default_sweeps()
+        .into_iter()
+        .find(|s| s.family == "density m=2" && s.schedule.0 == "n^(-7/8)")
+        .expect("the density sweep exists");
+    let mut group = c.benchmark_group("rate_sweep_point");
+    group.sample_size(10);
+    for (decade, prec) in [(8u32, 256u32), (32, 256), (8, 512)] {
+        let ctx = Context::new(prec).unwrap();
+        let id = BenchmarkId::from_parameter(format!("density m=2 n=1e{decade} prec={prec}"));
+        group.bench_function(id, |b| {
+            b.iter(|| equal_power::rates::sweep_rows(&ctx, &sweep, &[decade], &|_| {}).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, fixed_point, programs_and_lemmas, rate_sweep_point);
 criterion_main!(benches);

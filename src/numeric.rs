@@ -70,6 +70,16 @@ impl Context {
         Ok(Context { prec })
     }
 
+    /// Returns a context with f64's 53-bit significand.
+    ///
+    /// It exists only to measure where double precision stops agreeing with
+    /// the working precision (the rates table's f64 column); no verdict is
+    /// ever computed in it. MPFR keeps its wide exponent range, so this
+    /// measures the loss of digits, not f64's overflow.
+    pub fn double_precision() -> Context {
+        Context { prec: 53 }
+    }
+
     /// Returns the precision in bits.
     pub fn prec(&self) -> u32 {
         self.prec

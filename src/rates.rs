@@ -53,6 +53,9 @@ impl Point {
     }
 }
 
+/// A measurement: the value, its rounding floor, and the explicit bound there.
+pub type Measured = (Float, Float, Option<Float>);
+
 /// A claim: what is measured and the exponent the paper claims for it.
 pub struct Claim {
     pub id: &'static str,
@@ -62,7 +65,7 @@ pub struct Claim {
     pub exponent: fn(usize, f64) -> f64,
     /// The claim's explicit form, for the table.
     pub claimed: &'static str,
-    pub measure: fn(&Solved) -> Option<(Float, Float, Option<Float>)>,
+    pub measure: fn(&Solved) -> Option<Measured>,
     /// True when the claim rests on Lemma B.2, which needs a density.
     pub needs_density: bool,
 }
@@ -140,7 +143,7 @@ fn rounding_floor(s: &Solved, scale: &Float) -> Float {
     s.ctx.unit_roundoff() * tol::ROUNDING_ULPS * scale.clone().abs()
 }
 
-fn net_movement(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
+fn net_movement(s: &Solved) -> Option<Measured> {
     let wide = s.ctx.widened(64);
     let mut total = Float::new(wide.prec());
     let mut scale = s.ctx.zero();
@@ -174,7 +177,7 @@ fn net_movement_bound(s: &Solved) -> Option<Float> {
     Some((first + second + third) * &p.n)
 }
 
-fn exceptional_mass(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
+fn exceptional_mass(s: &Solved) -> Option<Measured> {
     let bound = unusual_agents_move_little::unusual_mass_bound(s);
     match &s.instance.population {
         // A density's clamped mass comes from the ellipsoid volume, not from
@@ -195,7 +198,7 @@ fn normal_tight(s: &Solved) -> Vec<usize> {
     (0..s.types.len()).filter(|&i| s.is_normal(i) && s.programs[i].tight).collect()
 }
 
-fn lambda_band(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
+fn lambda_band(s: &Solved) -> Option<Measured> {
     let normal = normal_tight(s);
     if normal.is_empty() {
         return None;
@@ -214,7 +217,7 @@ fn lambda_band(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
     Some((worst, rounding_floor(s, &s.ctx.int(1)), bound))
 }
 
-fn tau_max(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
+fn tau_max(s: &Solved) -> Option<Measured> {
     let normal = normal_tight(s);
     if normal.is_empty() {
         return None;
@@ -229,7 +232,7 @@ fn tau_max(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
     Some((worst, floor, bound))
 }
 
-fn delta_prime_gap(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
+fn delta_prime_gap(s: &Solved) -> Option<Measured> {
     let normal = normal_tight(s);
     if normal.is_empty() {
         return None;
@@ -253,7 +256,7 @@ fn delta_prime_gap(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
     Some((worst, s.ctx.zero(), Some(bound)))
 }
 
-fn approximations_gap(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
+fn approximations_gap(s: &Solved) -> Option<Measured> {
     let normal = normal_tight(s);
     if normal.is_empty() {
         return None;
@@ -270,7 +273,7 @@ fn approximations_gap(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
     Some((worst, s.ctx.zero(), bound))
 }
 
-fn unusual_movement(s: &Solved) -> Option<(Float, Float, Option<Float>)> {
+fn unusual_movement(s: &Solved) -> Option<Measured> {
     let m = s.params.m;
     let mut total = vec![s.ctx.zero(); m];
     let mut scale = s.ctx.zero();
@@ -392,6 +395,9 @@ pub struct Row {
     pub exponent: f64,
     pub points: Vec<Point>,
     pub outcome: Outcome,
+    /// For n-sweeps: the last decade up to which f64 precision agrees to 3 digits
+    /// (`Some(None)` when it never does).
+    pub f64_agrees_up_to: Option<Option<u32>>,
 }
 
 /// What a sweep of one claim shows.
@@ -434,25 +440,38 @@ pub fn sweep_rows(
 ) -> Result<Vec<Row>> {
     let claims = claims();
     let mut per_claim: Vec<Vec<Point>> = vec![Vec::new(); claims.len()];
+    // The last decade up to which a 53-bit evaluation agrees to 3 digits,
+    // and whether it still agrees (the first disagreement ends the run).
+    let mut double: Vec<(Option<u32>, bool)> = vec![(None, true); claims.len()];
     for &d in decades {
         let instance = sweep.instance(d)?;
         progress(&instance.name);
         let wctx = runner::working_context(ctx, &instance);
         let s = solved::solve(&wctx, &instance).map_err(|e| named(e, &instance))?;
+        // A 53-bit solve may fail outright; that is a disagreement, not an error.
+        let s53 = solved::solve(&Context::double_precision(), &instance).ok();
         for (k, claim) in claims.iter().enumerate() {
-            if let Some((value, floor, bound)) = (claim.measure)(&s) {
-                per_claim[k].push(Point { x: d as f64, value, floor, bound });
+            let Some((value, floor, bound)) = (claim.measure)(&s) else { continue };
+            let low = s53.as_ref().and_then(|s53| (claim.measure)(s53)).map(|m| m.0);
+            let agrees = low.is_some_and(|low| three_digits(&value, &low));
+            let entry = &mut double[k];
+            if entry.1 && agrees {
+                entry.0 = Some(d);
+            } else {
+                entry.1 = false;
             }
+            per_claim[k].push(Point { x: d as f64, value, floor, bound });
         }
     }
     let a = sweep.schedule.1.to_f64();
     let m = sweep.population.n_issues();
     let finite = matches!(sweep.population, Population::Finite(_));
     let mut rows = Vec::new();
-    for (claim, points) in claims.iter().zip(per_claim) {
+    for ((claim, points), (f64_agrees_up_to, _)) in claims.iter().zip(per_claim).zip(double) {
         let exponent = (claim.exponent)(m, a);
         let claimed = claim.claimed.to_string();
         let mut r = row(claim.id, claim.source, claim.quantity, claimed, sweep, exponent, points);
+        r.f64_agrees_up_to = Some(f64_agrees_up_to);
         if claim.needs_density && finite {
             // The rate comes from Lemma B.2's bound, which needs p_max: a
             // finite population (an atom at x stays clamped) is outside it.
@@ -461,6 +480,15 @@ pub fn sweep_rows(
         rows.push(r);
     }
     Ok(rows)
+}
+
+/// Returns true when `low` matches `value` to 3 significant digits.
+fn three_digits(value: &Float, low: &Float) -> bool {
+    if value.is_zero() {
+        return low.is_zero();
+    }
+    let gap = Float::with_val(value.prec(), value - low).abs() / value.clone().abs();
+    gap * 2000u32 <= 1u32
 }
 
 fn named(e: crate::Error, instance: &Instance) -> crate::Error {
@@ -487,6 +515,7 @@ fn row(
         exponent,
         points,
         outcome,
+        f64_agrees_up_to: None,
     }
 }
 
@@ -555,6 +584,7 @@ fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Row> {
         exponent: -2.0,
         points,
         outcome,
+        f64_agrees_up_to: None,
     })
 }
 
@@ -642,6 +672,7 @@ pub fn warm_up_sweep(ctx: &Context, decades: &[u32], progress: &dyn Fn(&str)) ->
         exponent: -0.25,
         points,
         outcome,
+        f64_agrees_up_to: None,
     })
 }
 
@@ -680,6 +711,11 @@ pub fn markdown(rows: &[Row]) -> String {
                 last.map_or("—".into(), |p| sci(&p.value, 3)),
                 last.and_then(|p| p.bound.as_ref()).map_or("—".into(), |b| sci(b, 3)),
                 noise.to_string(),
+                match r.f64_agrees_up_to {
+                    None => "—".into(),
+                    Some(None) => "never".into(),
+                    Some(Some(d)) => format!("n = 1e{d}"),
+                },
                 verdict,
             ]
         })
@@ -698,6 +734,7 @@ pub fn markdown(rows: &[Row]) -> String {
             "last value",
             "explicit bound there",
             "noise points",
+            "f64 agrees to 3 digits up to",
             "verdict",
         ],
         table_rows,
