@@ -43,6 +43,7 @@ pub mod quadrature;
 pub mod rates;
 pub mod report;
 pub mod runner;
+pub mod search;
 pub mod solved;
 pub mod verdict;
 

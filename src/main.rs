@@ -13,7 +13,7 @@ use equal_power::lemmas::{self, Lemma};
 use equal_power::numeric::{Context, DEFAULT_PRECISION};
 use equal_power::report::{self, Provenance};
 use equal_power::{instance_file, Error, Result};
-use equal_power::{rates, runner};
+use equal_power::{rates, runner, search};
 
 #[derive(Parser)]
 #[command(
@@ -70,6 +70,32 @@ enum Command {
         #[arg(long, default_value = "reports")]
         out: PathBuf,
     },
+    /// Searches for counterexamples: random instances, a targeted climb, shrinking.
+    ///
+    /// Violations are saved under OUT/counterexamples/ as exact instance files.
+    /// Example: equal-power search C.6 D.5 --cases 200 --seed 7
+    Search {
+        /// Only these lemmas (all when none is given).
+        lemmas: Vec<String>,
+        /// Random instances to draw.
+        #[arg(long, default_value_t = 100)]
+        cases: usize,
+        /// Seed of the search; printed at the start and with every finding.
+        #[arg(long, default_value_t = SUITE_SEED)]
+        seed: u64,
+        /// Directory to write into.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
+    /// Re-evaluates a saved instance (a counterexample) and prints both sides of every check.
+    ///
+    /// Example: equal-power replay reports/counterexamples/5.3-1.json
+    Replay {
+        file: PathBuf,
+        /// Only these lemmas.
+        #[arg(long = "lemma")]
+        lemmas: Vec<String>,
+    },
     /// Prints an example instance file to start from.
     ///
     /// Example: equal-power new-instance > mine.json
@@ -95,6 +121,10 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Describe { lemma } => describe(lemma.as_deref()).map(|()| false),
         Command::Report { out, seed } => write_report(&ctx, &out, seed),
         Command::Rates { out } => write_rates(&ctx, &out).map(|_| false),
+        Command::Search { lemmas, cases, seed, out } => {
+            run_search(&ctx, &selected(&lemmas)?, cases, seed, &out).map(|(found, _)| found)
+        }
+        Command::Replay { file, lemmas } => check(&ctx, Some(file), &lemmas, SUITE_SEED),
         Command::NewInstance => {
             print!("{}", EXAMPLE_INSTANCE);
             Ok(false)
@@ -168,12 +198,15 @@ fn write_report(ctx: &Context, out: &std::path::Path, seed: u64) -> Result<bool>
             .join(" "),
     };
     let rates = write_rates(ctx, out)?;
+    let (_, search_md) = run_search(ctx, &lemmas, REPORT_SEARCH_CASES, seed, out)?;
     let mut md = report::report_markdown(&provenance, &lemmas, &runs);
     md.push_str(
         "\n## Rates\n\nThe asymptotic claims, measured (details, local slopes and plots in \
         [RATES.md](RATES.md)). A rate is evidence, not a verdict on a lemma.\n\n",
     );
     md.push_str(&rates::markdown(&rates));
+    md.push_str("\n\n## Search\n\n");
+    md.push_str(search_md.trim_start_matches("# equal-power search\n\n"));
     md.push('\n');
     let json = report::results_json(&provenance, &lemmas, &runs);
     let json = serde_json::to_string_pretty(&json).expect("JSON values always serialise");
@@ -186,6 +219,72 @@ fn write_report(ctx: &Context, out: &std::path::Path, seed: u64) -> Result<bool>
         out.join("results.json").display()
     );
     Ok(runner::any_violation(&runs))
+}
+
+/// Runs a search, saves its findings and SEARCH.md; Ok((found a violation, SEARCH.md)).
+fn run_search(
+    ctx: &Context,
+    lemmas: &[Lemma],
+    cases: usize,
+    seed: u64,
+    out: &std::path::Path,
+) -> Result<(bool, String)> {
+    println!("search seed {seed}, {cases} cases, precision {} bits", ctx.prec());
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = |name: &str| {
+        if terminal {
+            eprint!("\r\x1b[2Ksearch: {name}");
+        }
+    };
+    let found = search::search(ctx, lemmas, cases, seed, &progress)?;
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    let mut any = false;
+    for (number, entry) in &found.lemmas {
+        for (k, instance) in entry.violations.iter().enumerate() {
+            any = true;
+            let path = out.join("counterexamples").join(format!("{number}-{}.json", k + 1));
+            let lemma = lemmas::find(number).expect("a searched lemma");
+            let run = runner::run_one(ctx, "search", instance, std::slice::from_ref(&lemma))?;
+            let provenance = provenance_of(&run, seed, ctx.prec());
+            instance_file::save(&path, instance, Some(provenance))?;
+            println!("seed {seed}: {number} violated, saved {}", path.display());
+        }
+        if let Some((_, instance)) = &entry.tightest {
+            let path = out.join("search").join(format!("tightest-{number}.json"));
+            instance_file::save(&path, instance, None)?;
+        }
+    }
+    let md = format!("# equal-power search\n\n{}", search::markdown(&found, lemmas));
+    report::write_atomically(&out.join("SEARCH.md"), &md)?;
+    println!("wrote {}", out.join("SEARCH.md").display());
+    Ok((any, md))
+}
+
+/// The provenance block of a saved counterexample: seed, precision, start, sides.
+fn provenance_of(run: &runner::InstanceRun, seed: u64, precision: u32) -> serde_json::Value {
+    let sci = |v: &rug::Float| equal_power::numeric::sci(v, 20);
+    let checks: Vec<serde_json::Value> = run
+        .evaluations
+        .iter()
+        .flat_map(|(n, e)| e.checks.iter().map(move |c| (n, c)))
+        .filter(|(_, c)| c.verdict == equal_power::verdict::Verdict::Violated)
+        .take(5)
+        .map(|(n, c)| {
+            serde_json::json!({
+                "lemma": n, "check": c.label, "lhs": sci(&c.lhs), "relation": c.relation.symbol(),
+                "rhs": sci(&c.rhs), "margin": sci(&c.margin()), "error_bound": sci(&c.error),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "seed": seed,
+        "precision": precision,
+        "solver_start": sci(&run.solved.start),
+        "version": env!("CARGO_PKG_VERSION"),
+        "violated_checks": checks,
+    })
 }
 
 /// Runs the rate sweeps and writes RATES.md, rates.csv and the plots.
@@ -213,6 +312,9 @@ fn write_rates(ctx: &Context, out: &std::path::Path) -> Result<Vec<rates::Row>> 
     println!("wrote {}", out.join("RATES.md").display());
     Ok(rows)
 }
+
+/// Random cases of the search that `report` runs (`search --cases N` runs more).
+const REPORT_SEARCH_CASES: usize = 24;
 
 const RATES_HEADER: &str = "# equal-power rates\n\n\
 Every asymptotic claim of the paper, measured on sweeps of n = 10^2, 10^5, ..., 10^38, 10^40 \

@@ -7,5 +7,6 @@ mod inputs;
 mod metamorphic;
 mod rates;
 mod reproducible;
+mod search;
 mod sensitivity;
 mod warm_up;
