@@ -131,6 +131,9 @@ fn strings(v: &[Rational]) -> Vec<String> {
 fn from_value(v: &Value) -> Result<Instance> {
     let top = object(v, "instance")?;
     let name = match top.get("name") {
+        Some(Value::String(s)) if s.chars().any(char::is_control) => {
+            return Err(Error::parse("name must not contain control characters"));
+        }
         Some(Value::String(s)) => s.clone(),
         Some(other) => return Err(Error::parse(format!("name must be a string, got {other}"))),
         None => "unnamed".to_string(),
@@ -139,6 +142,7 @@ fn from_value(v: &Value) -> Result<Instance> {
     let alpha = parse_alpha(field(top, "alpha", "")?)?;
     let gamma = number(field(top, "gamma", "")?, "gamma")?;
     let wbox = object(field(top, "weight_box", "")?, "weight_box")?;
+    known_keys(wbox, "weight_box", &["min", "max"])?;
     let w_min = number(field(wbox, "min", "weight_box.")?, "weight_box.min")?;
     let w_max = number(field(wbox, "max", "weight_box.")?, "weight_box.max")?;
     let outcome_set = parse_outcome_set(field(top, "outcome_set", "")?)?;
@@ -173,6 +177,7 @@ fn from_value(v: &Value) -> Result<Instance> {
 
 fn parse_alpha(v: &Value) -> Result<Alpha> {
     if let Value::Object(map) = v {
+        known_keys(map, "alpha", &["power_of_n", "coefficient"])?;
         let exponent = number(field(map, "power_of_n", "alpha.")?, "alpha.power_of_n")?;
         let coefficient = match map.get("coefficient") {
             Some(c) => number(c, "alpha.coefficient")?,
@@ -185,8 +190,13 @@ fn parse_alpha(v: &Value) -> Result<Alpha> {
 
 fn parse_outcome_set(v: &Value) -> Result<OutcomeSet> {
     let map = object(v, "outcome_set")?;
+    known_keys(map, "outcome_set", &["box", "ball"])?;
+    if map.len() != 1 {
+        return Err(Error::parse("outcome_set must have exactly one of \"box\" and \"ball\""));
+    }
     if let Some(b) = map.get("box") {
         let b = object(b, "outcome_set.box")?;
+        known_keys(b, "outcome_set.box", &["lo", "hi"])?;
         let lo = numbers(field(b, "lo", "outcome_set.box.")?, "outcome_set.box.lo")?;
         let hi = numbers(field(b, "hi", "outcome_set.box.")?, "outcome_set.box.hi")?;
         if lo.len() != hi.len() {
@@ -200,6 +210,7 @@ fn parse_outcome_set(v: &Value) -> Result<OutcomeSet> {
     }
     if let Some(b) = map.get("ball") {
         let b = object(b, "outcome_set.ball")?;
+        known_keys(b, "outcome_set.ball", &["center", "radius"])?;
         let center = numbers(field(b, "center", "outcome_set.ball.")?, "outcome_set.ball.center")?;
         let radius = number(field(b, "radius", "outcome_set.ball.")?, "outcome_set.ball.radius")?;
         return Ok(OutcomeSet::Ball { center, radius });
@@ -209,12 +220,17 @@ fn parse_outcome_set(v: &Value) -> Result<OutcomeSet> {
 
 fn parse_population(v: &Value) -> Result<Population> {
     let map = object(v, "population")?;
+    known_keys(map, "population", &["types", "cells"])?;
+    if map.len() != 1 {
+        return Err(Error::parse("population must have exactly one of \"types\" and \"cells\""));
+    }
     if let Some(types) = map.get("types") {
         let list = array(types, "population.types")?;
         let mut out = Vec::with_capacity(list.len());
         for (k, t) in list.iter().enumerate() {
             let at = format!("types[{k}]");
             let t = object(t, &at)?;
+            known_keys(t, &at, &["y", "w", "mass"])?;
             out.push(AgentType {
                 y: numbers(field(t, "y", &format!("{at}."))?, &format!("{at}.y"))?,
                 w: numbers(field(t, "w", &format!("{at}."))?, &format!("{at}.w"))?,
@@ -229,6 +245,7 @@ fn parse_population(v: &Value) -> Result<Population> {
         for (k, c) in list.iter().enumerate() {
             let at = format!("cells[{k}]");
             let c = object(c, &at)?;
+            known_keys(c, &at, &["lo", "hi", "w", "mass"])?;
             out.push(Cell {
                 lo: numbers(field(c, "lo", &format!("{at}."))?, &format!("{at}.lo"))?,
                 hi: numbers(field(c, "hi", &format!("{at}."))?, &format!("{at}.hi"))?,
@@ -239,6 +256,14 @@ fn parse_population(v: &Value) -> Result<Population> {
         return Ok(Population::Density(out));
     }
     Err(Error::parse("population must have a \"types\" or a \"cells\" field"))
+}
+
+/// Refuses a key outside `known`: a typo must not fall back to a default.
+fn known_keys(map: &Map<String, Value>, at: &str, known: &[&str]) -> Result<()> {
+    match map.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(key) => Err(Error::parse(format!("unknown field \"{key}\" in {at}"))),
+        None => Ok(()),
+    }
 }
 
 fn object<'a>(v: &'a Value, at: &str) -> Result<&'a Map<String, Value>> {
@@ -263,8 +288,8 @@ fn number(v: &Value, at: &str) -> Result<Rational> {
         Value::String(s) => parse_exact(at, s),
         Value::Number(num) if num.is_i64() || num.is_u64() => parse_exact(at, &num.to_string()),
         Value::Number(num) => Err(Error::parse(format!(
-            "{at} must be written as a string (\"{num}\"), not a JSON number with a fraction: \
-             that would pass through binary floating point"
+            "{at} must be written as a string (\"{num}\"): JSON numbers other than machine \
+             integers would pass through binary floating point"
         ))),
         other => Err(Error::parse(format!(
             "{at} must be a decimal string or a fraction, got {}",

@@ -8,6 +8,27 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Prints a line to stdout; a closed pipe (`| head`) ends output quietly
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// Prints to stdout without a newline, like [`say!`].
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        if write!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 use equal_power::families::{self, SUITE_SEED};
 use equal_power::lemmas::{self, Lemma};
 use equal_power::numeric::{Context, DEFAULT_PRECISION};
@@ -126,7 +147,7 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Replay { file, lemmas } => check(&ctx, Some(file), &lemmas, SUITE_SEED),
         Command::NewInstance => {
-            print!("{}", EXAMPLE_INSTANCE);
+            say_raw!("{}", EXAMPLE_INSTANCE);
             Ok(false)
         }
     }
@@ -147,7 +168,7 @@ fn check(ctx: &Context, instance: Option<PathBuf>, keys: &[String], seed: u64) -
         let inst = instance_file::load(&path)?;
         let run = runner::run_one(ctx, "file", &inst, &lemmas)?;
         let s = &run.solved;
-        println!(
+        say!(
             "{}: m = {}, {} types, residual ρ = {}, {} iterations",
             inst.name,
             s.params.m,
@@ -155,12 +176,12 @@ fn check(ctx: &Context, instance: Option<PathBuf>, keys: &[String], seed: u64) -
             equal_power::numeric::sci(&s.residual, 3),
             s.iterations
         );
-        print!("{}", report::instance_table(&lemmas, &run));
+        say_raw!("{}", report::instance_table(&lemmas, &run));
         return Ok(runner::any_violation(std::slice::from_ref(&run)));
     }
     let suite = families::default_suite(seed);
     let runs = runner::run(ctx, &suite, &lemmas)?;
-    println!("{}", report::summary_table(&lemmas, &runs));
+    say!("{}", report::summary_table(&lemmas, &runs));
     Ok(runner::any_violation(&runs))
 }
 
@@ -172,14 +193,14 @@ fn describe(key: Option<&str>) -> Result<()> {
         None => lemmas::registry(),
     };
     for l in lemmas {
-        println!("Lemma {} ({})\n  {}", l.number, l.name, l.statement);
+        say!("Lemma {} ({})\n  {}", l.number, l.name, l.statement);
         if l.hypotheses.is_empty() {
-            println!("  hypotheses: none beyond the model");
+            say!("  hypotheses: none beyond the model");
         }
         for (k, h) in l.hypotheses.iter().enumerate() {
-            println!("  hypothesis {}: {h}", k + 1);
+            say!("  hypothesis {}: {h}", k + 1);
         }
-        println!("  check: {}\n", l.method);
+        say!("  check: {}\n", l.method);
     }
     Ok(())
 }
@@ -212,12 +233,8 @@ fn write_report(ctx: &Context, out: &std::path::Path, seed: u64) -> Result<bool>
     let json = serde_json::to_string_pretty(&json).expect("JSON values always serialise");
     report::write_atomically(&out.join("results.json"), &(json + "\n"))?;
     report::write_atomically(&out.join("REPORT.md"), &md)?;
-    println!("{}", report::summary_table(&lemmas, &runs));
-    println!(
-        "wrote {} and {}",
-        out.join("REPORT.md").display(),
-        out.join("results.json").display()
-    );
+    say!("{}", report::summary_table(&lemmas, &runs));
+    say!("wrote {} and {}", out.join("REPORT.md").display(), out.join("results.json").display());
     Ok(runner::any_violation(&runs))
 }
 
@@ -229,7 +246,7 @@ fn run_search(
     seed: u64,
     out: &std::path::Path,
 ) -> Result<(bool, String)> {
-    println!("search seed {seed}, {cases} cases, precision {} bits", ctx.prec());
+    say!("search seed {seed}, {cases} cases, precision {} bits", ctx.prec());
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = |name: &str| {
         if terminal {
@@ -249,7 +266,7 @@ fn run_search(
             let run = runner::run_one(ctx, "search", instance, std::slice::from_ref(&lemma))?;
             let provenance = provenance_of(&run, seed, ctx.prec());
             instance_file::save(&path, instance, Some(provenance))?;
-            println!("seed {seed}: {number} violated, saved {}", path.display());
+            say!("seed {seed}: {number} violated, saved {}", path.display());
         }
         if let Some((_, instance)) = &entry.tightest {
             let path = out.join("search").join(format!("tightest-{number}.json"));
@@ -258,7 +275,7 @@ fn run_search(
     }
     let md = format!("# equal-power search\n\n{}", search::markdown(&found, lemmas));
     report::write_atomically(&out.join("SEARCH.md"), &md)?;
-    println!("wrote {}", out.join("SEARCH.md").display());
+    say!("wrote {}", out.join("SEARCH.md").display());
     Ok((any, md))
 }
 
@@ -309,7 +326,7 @@ fn write_rates(ctx: &Context, out: &std::path::Path) -> Result<Vec<rates::Row>> 
     }
     report::write_atomically(&out.join("rates.csv"), &rates::csv(&rows))?;
     report::write_atomically(&out.join("RATES.md"), &md)?;
-    println!("wrote {}", out.join("RATES.md").display());
+    say!("wrote {}", out.join("RATES.md").display());
     Ok(rows)
 }
 

@@ -71,39 +71,64 @@ impl Population {
 
     /// Returns the bound p_max on the density of ideal points, when p has one.
     ///
-    /// Overlapping cells add up, so the bound is the largest sum of the cell
-    /// densities over the cells covering one point; cells are checked
-    /// pairwise for overlap, which is exact for the boxes used here.
+    /// Overlapping cells add up, so p_max is the largest sum of cell
+    /// densities over the points covered. That sum is constant on every box
+    /// of the grid cut by all cells' faces, so its maximum is found at the
+    /// centres of those boxes. When that grid would have more than
+    /// [`P_MAX_GRID`] boxes, the sum of all densities is returned instead: a
+    /// bound that can only make Lemma B.2's right side larger, never smaller.
     pub fn p_max(&self) -> Option<Rational> {
         let Population::Density(cells) = self else { return None };
-        let mut best = Rational::new();
-        for (a, cell) in cells.iter().enumerate() {
-            // The density at the centre of cell a: a's own plus every cell
-            // containing that centre. The maximum of a sum of box indicators
-            // is attained on some cell's closure; corners of overlaps are
-            // approximated by the centres, which is exact for disjoint or
-            // nested cells, the only layouts the families produce.
-            let centre: Vec<Rational> = cell
-                .lo
-                .iter()
-                .zip(&cell.hi)
-                .map(|(lo, hi)| Rational::from(lo + hi) / 2u32)
-                .collect();
-            let mut at_centre = Rational::new();
-            for (b, other) in cells.iter().enumerate() {
-                let inside =
-                    (0..centre.len()).all(|j| other.lo[j] <= centre[j] && centre[j] <= other.hi[j]);
-                if a == b || inside {
-                    at_centre += other.density();
-                }
-            }
-            if at_centre > best {
-                best = at_centre;
+        let m = self.n_issues();
+        let mut cuts: Vec<Vec<Rational>> = vec![Vec::new(); m];
+        for cell in cells {
+            for j in 0..m {
+                cuts[j].push(cell.lo[j].clone());
+                cuts[j].push(cell.hi[j].clone());
             }
         }
-        Some(best)
+        for axis in &mut cuts {
+            axis.sort();
+            axis.dedup();
+        }
+        let boxes =
+            cuts.iter().try_fold(1usize, |acc, c| acc.checked_mul(c.len().saturating_sub(1)));
+        if boxes.is_none_or(|b| b > P_MAX_GRID) {
+            return Some(cells.iter().map(|c| c.density()).sum());
+        }
+        let centres: Vec<Vec<Rational>> = cuts
+            .iter()
+            .map(|c| c.windows(2).map(|w| Rational::from(&w[0] + &w[1]) / 2u32).collect())
+            .collect();
+        let mut best = Rational::new();
+        let mut index = vec![0usize; m];
+        loop {
+            let point: Vec<&Rational> = (0..m).map(|j| &centres[j][index[j]]).collect();
+            let covering = cells
+                .iter()
+                .filter(|c| (0..m).all(|j| c.lo[j] <= *point[j] && *point[j] <= c.hi[j]));
+            let sum: Rational = covering.map(|c| c.density()).sum();
+            if sum > best {
+                best = sum;
+            }
+            let mut axis = 0;
+            loop {
+                if axis == m {
+                    return Some(best);
+                }
+                index[axis] += 1;
+                if index[axis] < centres[axis].len() {
+                    break;
+                }
+                index[axis] = 0;
+                axis += 1;
+            }
+        }
     }
 }
+
+/// The most boxes of the cut grid searched for p_max.
+pub const P_MAX_GRID: usize = 100_000;
 
 /// The feasible set χ: a box or a ball.
 #[derive(Clone, Debug, PartialEq)]
@@ -263,8 +288,15 @@ impl Instance {
         if let Alpha::Exact(a) = &self.alpha {
             positive("alpha", a)?;
         }
-        if let Alpha::PowerOfN { coefficient, .. } = &self.alpha {
+        if let Alpha::PowerOfN { coefficient, exponent } = &self.alpha {
             positive("alpha.coefficient", coefficient)?;
+            // Schedules of interest lie in (−3/2, 0); beyond ±8 the power
+            // overflows any precision for large n and means a typo.
+            if *exponent < -8 || *exponent > 8 {
+                return Err(Error::invalid(format!(
+                    "alpha.power_of_n must lie in [-8, 8], got {exponent}"
+                )));
+            }
         }
         positive("gamma", &self.gamma)?;
         positive("weight_box.min", &self.w_min)?;

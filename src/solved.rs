@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 use crate::numeric::Context;
 use crate::population::{Instance, Population};
 
+/// The most quadrature nodes a density may need (memory grows with their count).
+pub const MAX_QUADRATURE_NODES: usize = 200_000;
+
 /// The most representatives Lemma 5.3's construction may use.
 pub const MAX_REPRESENTATIVES: usize = 4096;
 
@@ -181,6 +184,20 @@ fn solve_density(
     start: &Float,
 ) -> Result<(Vec<Type>, FixedPoint, Option<Float>)> {
     let order = quadrature_order(params.m);
+    // The plain rule's finer order sets the node count for m ≥ 3; refuse a
+    // count that would exhaust memory rather than abort inside GMP.
+    let nodes = u32::try_from(params.m)
+        .ok()
+        .and_then(|m| (order + 2).checked_pow(m))
+        .and_then(|per_cell| per_cell.checked_mul(cells.len()));
+    if nodes.is_none_or(|n| n > MAX_QUADRATURE_NODES) {
+        return Err(Error::invalid(format!(
+            "a density with {} cells in m = {} issues needs more than {MAX_QUADRATURE_NODES} \
+             quadrature nodes",
+            cells.len(),
+            params.m
+        )));
+    }
     let mut types = equilibrium::types_of(ctx, &instance.population, order);
     let mut fp = equilibrium::solve_fixed_point(ctx, &types, params, start)?;
     if params.m > 2 {

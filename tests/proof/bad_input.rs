@@ -60,3 +60,45 @@ fn malformed_json_is_refused() {
     let message = from_str("{\"n\": ").unwrap_err().message;
     assert!(message.starts_with("not valid JSON"), "{message}");
 }
+
+#[test]
+fn typos_and_conflicts_below_the_top_level_are_refused() {
+    let cases = [
+        (
+            r#""alpha": "1/1000""#,
+            r#""alpha": {"power_of_n": "-7/8", "coeficient": "2"}"#,
+            "coeficient",
+        ),
+        (r#""mass": "1"}"#, r#""mass": "1", "weight": "2"}"#, "types[0]"),
+        (r#""max": "2"}"#, r#""max": "2", "mid": "1"}"#, "weight_box"),
+        (
+            r#""outcome_set": {"box""#,
+            r#""outcome_set": {"ball": {"center": ["0", "0"], "radius": "-1"}, "box""#,
+            "exactly one",
+        ),
+        (r#""n": "1e6""#, r#""n": "1e6", "nn": "2""#, "unknown field \"nn\""),
+        (r#""alpha": "1/1000""#, r#""alpha": {"power_of_n": "1e100"}"#, "alpha.power_of_n"),
+    ];
+    for (from, to, needle) in cases {
+        let text = GOOD.replacen(from, to, 1);
+        let message = match from_str(&text) {
+            Ok(_) => panic!("accepted {to}"),
+            Err(e) => e.message,
+        };
+        assert!(message.contains(needle), "{to}: {message}");
+    }
+}
+
+/// Source: Section 2 (p ≤ p_max). Two cells overlapping on [2/5, 3/5] add
+/// their densities there: p_max is 5/3 + 5/3, not the larger single density.
+#[test]
+fn overlapping_cells_add_up_in_p_max() {
+    let text = r#"{"n": "1e6", "alpha": "1/1000", "gamma": "1/100",
+      "weight_box": {"min": "1", "max": "1"},
+      "outcome_set": {"box": {"lo": ["0"], "hi": ["1"]}},
+      "population": {"cells": [{"lo": ["0"], "hi": ["3/5"], "w": ["1"], "mass": "1"},
+                               {"lo": ["2/5"], "hi": ["1"], "w": ["1"], "mass": "1"}]}}"#;
+    let instance = from_str(text).unwrap();
+    // Masses normalise to 1/2 each; each density is (1/2)/(3/5) = 5/6.
+    assert_eq!(instance.population.p_max(), Some(rug::Rational::from((5, 3))));
+}
