@@ -88,7 +88,8 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
         return Ok(Evaluation::unmet(unmet));
     }
 
-    let rhs = right_side(s)?;
+    let rhs =
+        right_side(s).ok_or_else(|| Error::invalid("a density must carry its bound p_max"))?;
     let (lo, hi) = clamped_mass(s)?;
     let prec = s.ctx.prec();
     let lhs = Float::with_val(prec, &lo + &hi) / 2u32;
@@ -122,18 +123,17 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
     Ok(Evaluation { unmet: Vec::new(), checks })
 }
 
-/// Returns α^(m/2) n^(m/4) π^(m/2) p_max / Γ(m/2 + 1) (√w_max / w_min)^m.
-fn right_side(s: &Solved) -> Result<Float> {
+/// Returns α^(m/2) n^(m/4) π^(m/2) p_max / Γ(m/2 + 1) (√w_max / w_min)^m,
+/// or None when p has no density.
+pub fn right_side(s: &Solved) -> Option<Float> {
     let p = &s.params;
     let m = p.m;
-    let Some(p_max) = &p.p_max else {
-        return Err(Error::invalid("a density must carry its bound p_max"));
-    };
+    let p_max = p.p_max.as_ref()?;
     let alpha_part = s.ctx.power(&p.alpha, &Rational::from((m as i64, 2)));
     let n_part = s.ctx.power(&p.n, &Rational::from((m as i64, 4)));
     let ratio = p.w_max.clone().sqrt() / &p.w_min;
     let weight_part = ratio.pow(m as u32);
-    Ok(alpha_part * n_part * s.ctx.unit_ball_volume(m) * p_max * weight_part)
+    Some(alpha_part * n_part * s.ctx.unit_ball_volume(m) * p_max * weight_part)
 }
 
 /// Returns [lo, hi] ∋ ∫_{i∉N̂} p(i) di, summed over the density's cells.

@@ -50,8 +50,7 @@
 //! w_ij q_j⁻¹`, which is what B.4 bounds. The O(1) the proof substitutes for
 //! that term is kept as the explicit `√γ d_max / (β n^(3/2) α)`.
 
-use rug::ops::Pow;
-use rug::{Float, Rational};
+use rug::Float;
 
 use crate::error::Result;
 use crate::solved::Solved;
@@ -94,13 +93,7 @@ pub fn unusual_mass(s: &Solved) -> Float {
 /// Returns Lemma B.2's right side, when p has a density bounded by p_max:
 /// `α^(m/2) n^(m/4) π^(m/2)/Γ(m/2 + 1) p_max (√w_max / w_min)^m`.
 pub fn unusual_mass_bound(s: &Solved) -> Option<Float> {
-    let p = &s.params;
-    let p_max = p.p_max.as_ref()?;
-    let m = p.m;
-    let quarter_m = Rational::from((m as i64, 4));
-    let radius_power = s.ctx.power(&(p.alpha.clone().square() * &p.n), &quarter_m);
-    let weights = (p.w_max.clone().sqrt() / &p.w_min).pow(m as u32);
-    Some(radius_power * s.ctx.unit_ball_volume(m) * p_max * weights)
+    super::unusual_agents_are_rare::right_side(s)
 }
 
 /// Evaluates Lemma D.4.
