@@ -101,5 +101,24 @@ fn rate_sweep_point(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fixed_point, programs_and_lemmas, rate_sweep_point);
+/// The search's cost per instance at K = 50 types, m = 6: the full
+/// evaluation at 256 bits beside the same evaluation at f64's 53 bits (a
+/// possible screening stage, which would never declare a verdict).
+fn search_instance(c: &mut Criterion) {
+    let inst = population(50, 6);
+    let lemmas = lemmas::registry();
+    let mut group = c.benchmark_group("search_instance K=50 m=6");
+    group.sample_size(10);
+    let full = Context::new(256).unwrap();
+    group.bench_function("full precision (256 bits)", |b| {
+        b.iter(|| equal_power::runner::run_one(&full, "bench", &inst, &lemmas).unwrap())
+    });
+    let screening = Context::double_precision();
+    group.bench_function("screening (53 bits)", |b| {
+        b.iter(|| equal_power::runner::run_one(&screening, "bench", &inst, &lemmas).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, fixed_point, programs_and_lemmas, rate_sweep_point, search_instance);
 criterion_main!(benches);

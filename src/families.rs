@@ -116,7 +116,7 @@ fn triangle_family() -> Vec<Member> {
 
 fn one_dimensional_family() -> Vec<Member> {
     let mut out = Vec::new();
-    for n in [q(4, 1), ten_to(3), ten_to(8), ten_to(20), ten_to(40)] {
+    for n in [q(1, 1), q(4, 1), ten_to(3), ten_to(8), ten_to(20), ten_to(40)] {
         out.push(Member { family: "one-dimensional", instance: one_dimensional(n, q(1, 100)) });
     }
     out

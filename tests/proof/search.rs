@@ -69,6 +69,37 @@ fn config() -> Config {
     Config { cases: 24, rng_seed: RngSeed::Fixed(20_261_203), ..Config::default() }
 }
 
+/// Evaluates one lemma on a generated instance: no harness error, no violation.
+fn lemma_holds_or_is_unmet(number: &str, inst: &Instance) -> Result<(), TestCaseError> {
+    let lemma = lemmas::find(number).unwrap();
+    let run = runner::run_one(&ctx(), "property", inst, std::slice::from_ref(&lemma))
+        .map_err(|e| TestCaseError::fail(e.message))?;
+    prop_assert_ne!(run.evaluations[0].1.verdict(), Verdict::Violated, "{} on {:?}", number, inst);
+    Ok(())
+}
+
+macro_rules! per_lemma_property {
+    ($($test:ident => $number:literal),* $(,)?) => {
+        proptest! {
+            #![proptest_config(Config { cases: 12, ..config() })]
+            $(
+                #[test]
+                fn $test(inst in instance()) {
+                    lemma_holds_or_is_unmet($number, &inst)?;
+                }
+            )*
+        }
+    };
+}
+
+per_lemma_property! {
+    property_5_1 => "5.1", property_5_3 => "5.3", property_b1 => "B.1", property_b2 => "B.2",
+    property_b3 => "B.3", property_b4 => "B.4", property_c1 => "C.1", property_c2 => "C.2",
+    property_c3 => "C.3", property_c4 => "C.4", property_c5 => "C.5", property_c6 => "C.6",
+    property_d1 => "D.1", property_d2 => "D.2", property_d3 => "D.3", property_d4 => "D.4",
+    property_d5 => "D.5",
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -109,6 +140,56 @@ proptest! {
                 let (a, b) = (&base.programs[i].lambda, &other.programs[mapped].lambda);
                 prop_assert!(close(a, b), "λ of type {}: {} vs {}", i, a, b);
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Source: issue 4, metamorphic checks. Merging two identical types
+    /// (adding their masses) changes nothing; tripling an unclamped type's
+    /// weights leaves x, every λ and every verdict unchanged and divides its
+    /// scaling by 3. The weight box is [1, 9] with weights drawn in [1, 3],
+    /// so the tripled weights stay inside it and no constant of a lemma moves.
+    #[test]
+    fn merging_types_and_rescaling_weights_change_nothing(inst in instance()) {
+        let mut inst = inst;
+        inst.w_max = q(9, 1);
+        let all = lemmas::registry();
+        let run = |i: &Instance| runner::run_one(&ctx(), "property", i, &all).unwrap();
+        let base = run(&inst);
+        let Population::Finite(types) = &inst.population else { unreachable!() };
+
+        let mut doubled = inst.clone();
+        let mut list = types.clone();
+        list[0].mass /= 2u32;
+        list.insert(1, list[0].clone());
+        doubled.population = Population::Finite(list);
+        let merged_back = run(&doubled);
+        for j in 0..base.solved.params.m {
+            prop_assert!(close(&base.solved.eq.x[j], &merged_back.solved.eq.x[j]));
+        }
+
+        let Some(k) = (0..types.len()).find(|&k| base.solved.is_normal(k)) else {
+            return Ok(());
+        };
+        let mut tripled = inst.clone();
+        let mut list = types.clone();
+        list[k].w = list[k].w.iter().map(|w| w.clone() * 3u32).collect();
+        tripled.population = Population::Finite(list);
+        let other = run(&tripled);
+        for j in 0..base.solved.params.m {
+            prop_assert!(close(&base.solved.eq.x[j], &other.solved.eq.x[j]), "x_{}", j);
+        }
+        for i in 0..types.len() {
+            let (a, b) = (&base.solved.programs[i].lambda, &other.solved.programs[i].lambda);
+            prop_assert!(close(a, b), "λ of type {}", i);
+        }
+        let third = base.solved.eq.c[k].clone() / 3u32;
+        prop_assert!(close(&third, &other.solved.eq.c[k]), "c of type {}", k);
+        for ((number, a), (_, b)) in base.evaluations.iter().zip(&other.evaluations) {
+            prop_assert_eq!(a.verdict(), b.verdict(), "{}", number);
         }
     }
 }
