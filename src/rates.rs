@@ -422,7 +422,7 @@ pub fn run(ctx: &Context, decades: &[u32], progress: &dyn Fn(&str)) -> Result<Ve
     for sweep in default_sweeps() {
         rows.extend(sweep_rows(ctx, &sweep, decades, progress)?);
     }
-    rows.push(afpp_sweep(ctx, progress)?);
+    rows.extend(afpp_sweep(ctx, progress)?);
     rows.push(warm_up_sweep(ctx, decades, progress)?);
     Ok(rows)
 }
@@ -542,7 +542,7 @@ pub fn judge(points: &[Point], exponent: f64) -> Outcome {
 
 /// Lemma 5.3 swept in the cell side ε = 2^-2 ... 2^-8 at n = 10^6 on a
 /// one-dimensional density: sup_i |f(c)(i) − c(i)| against the proof's O(ε²).
-fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Row> {
+fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Vec<Row>> {
     let sweep = Sweep {
         family: "density m=1",
         schedule: ("n^(-7/8)", q(-7, 8)),
@@ -556,6 +556,7 @@ fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Row> {
         w_box: (q(1, 1), q(1, 1)),
     };
     let mut points = Vec::new();
+    let mut r_points = Vec::new();
     for k in 2..=8u32 {
         let mut instance = sweep.instance(6)?;
         // Sides strictly below ε = 2^-k + 2^-(k+4): the pieces are 2^-k wide.
@@ -564,17 +565,27 @@ fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Row> {
         instance.name = format!("5.3 sweep ε≈2^-{k}");
         progress(&instance.name);
         let s = solved::solve(ctx, &instance).map_err(|e| named(e, &instance))?;
-        let sup = afpp_gap(&s);
+        let (sup, sup_r) = afpp_gap(&s);
         // x is log10(1/ε): ε → 0 is x → ∞, and O(ε²) is slope −2.
-        points.push(Point {
-            x: k as f64 * std::f64::consts::LOG10_2,
-            value: sup,
-            floor: ctx.zero(),
-            bound: None,
-        });
+        let x = k as f64 * std::f64::consts::LOG10_2;
+        points.push(Point { x, value: sup, floor: ctx.zero(), bound: None });
+        r_points.push(Point { x, value: sup_r, floor: ctx.zero(), bound: None });
     }
     let outcome = judge(&points, -2.0);
-    Ok(Row {
+    let r_outcome = judge(&r_points, -2.0);
+    let r_row = Row {
+        claim: "afpp-r-gap",
+        source: "Lemma 5.3 (proof, |r(i) − r(i_ℓ)| = O(ε²))",
+        quantity: "sup_ℓ sup_{S_ℓ} |r(i) − r(i_ℓ)| against 1/ε",
+        claimed: "O(ε²)".to_string(),
+        family: sweep.family.to_string(),
+        schedule: "n=1e6, ε halved 6 times".to_string(),
+        exponent: -2.0,
+        points: r_points,
+        outcome: r_outcome,
+        f64_agrees_up_to: None,
+    };
+    let f_row = Row {
         claim: "afpp-gap",
         source: "Lemma 5.3 (proof, Part 3)",
         quantity: "sup_i |f(c)(i) − c(i)| against 1/ε",
@@ -585,18 +596,22 @@ fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Row> {
         points,
         outcome,
         f64_agrees_up_to: None,
-    })
+    };
+    Ok(vec![f_row, r_row])
 }
 
-/// Returns sup over the pieces of |f(c)(i) − c(i)|, attained where r is
-/// smallest or largest on the piece (f is monotone in r).
-fn afpp_gap(s: &Solved) -> Float {
-    let Some(partition) = &s.partition else { return s.ctx.zero() };
+/// Returns sup over the pieces of |f(c)(i) − c(i)| and of |r(i) − r(i_ℓ)|,
+/// both attained where r is smallest or largest on the piece (f is
+/// monotone in r, and r is a separable convex quadratic).
+fn afpp_gap(s: &Solved) -> (Float, Float) {
+    let Some(partition) = &s.partition else { return (s.ctx.zero(), s.ctx.zero()) };
     let eq = &partition.fixed_point.eq;
     let prec = s.ctx.prec();
     let mut worst = s.ctx.zero();
+    let mut worst_r = s.ctx.zero();
     for (l, piece) in partition.pieces.iter().enumerate() {
         let w = &partition.representatives[l].w;
+        let r_l = equilibrium::disagreement(&partition.representatives[l], &eq.big_q, &eq.x);
         let mut r_lo = s.ctx.zero();
         let mut r_hi = s.ctx.zero();
         for j in 0..s.params.m {
@@ -617,11 +632,12 @@ fn afpp_gap(s: &Solved) -> Float {
         }
         let c_l = &eq.c[l];
         for r in [r_lo, r_hi] {
+            worst_r = worst_r.max(&Float::with_val(prec, &r - &r_l).abs());
             let gap = (equilibrium::scaling_of(&s.params, &r) - c_l).abs();
             worst = worst.max(&gap);
         }
     }
-    worst
+    (worst, worst_r)
 }
 
 /// The one-dimensional warm-up (Theorem 3.1, Lemma 3.3): with x the median
