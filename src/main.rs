@@ -225,6 +225,17 @@ fn write_report(ctx: &Context, out: &std::path::Path, seed: u64) -> Result<bool>
         "\n## Rates\n\nThe asymptotic claims, measured (details, local slopes and plots in \
         [RATES.md](RATES.md)). A rate is evidence, not a verdict on a lemma.\n\n",
     );
+    let inconsistent: Vec<String> = rates
+        .iter()
+        .filter(|r| matches!(&r.outcome, rates::Outcome::Fitted { verdict, .. } if *verdict == equal_power::fit::RateVerdict::Inconsistent))
+        .map(|r| format!("{} on {} ({})", r.source, r.family, r.schedule))
+        .collect();
+    if !inconsistent.is_empty() {
+        md.push_str(&format!(
+            "Rates measurably slower than claimed: {}.\n\n",
+            inconsistent.join("; ")
+        ));
+    }
     md.push_str(&rates::markdown(&rates));
     md.push_str("\n\n## Search\n\n");
     md.push_str(search_md.trim_start_matches("# equal-power search\n\n"));
@@ -341,7 +352,9 @@ against log10 1/ε) by least squares over the asymptotic window: leading points 
 the local slopes of the rest spread by more than 0.15, keeping at least 4. The interval is 95% \
 (Student t). The verdict is *consistent* when the whole interval lies at or below the claimed \
 exponent (+0.05 for the curvature a dozen decades leave), *inconsistent* when it lies above, \
-*inconclusive* otherwise; *exact zero* when the quantity is 0 at every n. Points below their \
+*inconclusive* otherwise; *exact zero* when the quantity is 0 at every n; *unresolved* when \
+fewer than 4 points stand above their rounding floor; *hypothesis unmet* when the claim rests on \
+Lemma B.2 and the population has no density. Points below their \
 rounding floor are counted as noise and left out. The claimed exponent for α = n^a is read off \
 the paper's bound: for example (γ+√γ)/Ω(n²α²) + O(α^(m/2) n^(m/4+1)) gives \
 max(−2 − 2a, 1 + m(2a+1)/4). These are evidence, not proofs.\n\n";

@@ -759,7 +759,8 @@ pub fn markdown(rows: &[Row]) -> String {
 
 fn looseness(verdict: RateVerdict, fit: &Fit, exponent: f64) -> String {
     let gap = exponent - fit.slope;
-    if verdict == RateVerdict::Consistent && gap > 0.25 {
+    // Looseness is claimed only from a tight fit over a long window.
+    if verdict == RateVerdict::Consistent && gap > 0.25 && fit.half_width < 0.1 && fit.points >= 6 {
         format!("consistent (decays faster by {gap:.2} in the exponent: the claim is loose)")
     } else {
         verdict.name().to_string()

@@ -180,8 +180,8 @@ a bound is on the suite: near 0 is tight, near 1 is loose.\n\
 - Error bounds charge rounding on the magnitude of the terms a side is computed from, plus the \
 fixed-point residual ρ (and a density's quadrature error) where a side uses c = f(c).\n\
 - An equality (=) holds when its sides agree within the error bound: it can never be \
-separated from rounding, so this means \"holds to the working precision\". A tie computed \
-without any rounding (an exact 0 ≤ 0, error bound 0) holds. Equalities are left out of the \
+separated from rounding, so this means \"holds to the working precision\". A tie whose \
+error bound is 0 (both sides computed exactly, as 0 ≤ 0 or a clamped √n/α ≤ √n/α) holds. Equalities are left out of the \
 smallest-margin column, which would always read 0.\n\
 - A lemma's verdict is that of its *statement*. Checks marked [step] test an intermediate \
 display of the proof, a literal reading of a typo, or a supporting cross-check; the column \
