@@ -45,6 +45,8 @@ pub struct Point {
     /// Below this the value is rounding noise.
     pub floor: Float,
     pub bound: Option<Float>,
+    /// The instance's relative quadrature error, for a density.
+    pub quadrature: Option<Float>,
 }
 
 impl Point {
@@ -460,7 +462,13 @@ pub fn sweep_rows(
             } else {
                 entry.1 = false;
             }
-            per_claim[k].push(Point { x: d as f64, value, floor, bound });
+            per_claim[k].push(Point {
+                x: d as f64,
+                value,
+                floor,
+                bound,
+                quadrature: s.quadrature_error.clone(),
+            });
         }
     }
     let a = sweep.schedule.1.to_f64();
@@ -568,8 +576,8 @@ fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Vec<Row>> {
         let (sup, sup_r) = afpp_gap(&s);
         // x is log10(1/ε): ε → 0 is x → ∞, and O(ε²) is slope −2.
         let x = k as f64 * std::f64::consts::LOG10_2;
-        points.push(Point { x, value: sup, floor: ctx.zero(), bound: None });
-        r_points.push(Point { x, value: sup_r, floor: ctx.zero(), bound: None });
+        points.push(Point { x, value: sup, floor: ctx.zero(), bound: None, quadrature: None });
+        r_points.push(Point { x, value: sup_r, floor: ctx.zero(), bound: None, quadrature: None });
     }
     let outcome = judge(&points, -2.0);
     let r_outcome = judge(&r_points, -2.0);
@@ -675,7 +683,7 @@ pub fn warm_up_sweep(ctx: &Context, decades: &[u32], progress: &dyn Fn(&str)) ->
             worst = worst.max(&(wctx.int(1) - p.lambda.clone() * &sqrt_q_gamma));
         }
         let floor = wctx.unit_roundoff() * tol::ROUNDING_ULPS;
-        points.push(Point { x: d as f64, value: worst, floor, bound: None });
+        points.push(Point { x: d as f64, value: worst, floor, bound: None, quadrature: None });
     }
     let outcome = judge(&points, -0.25);
     Ok(Row {
@@ -769,11 +777,12 @@ fn looseness(verdict: RateVerdict, fit: &Fit, exponent: f64) -> String {
 
 /// Returns rates.csv: one line per point.
 pub fn csv(rows: &[Row]) -> String {
-    let mut out = String::from("claim,family,schedule,log10_x,value,floor,bound,noise\n");
+    let mut out =
+        String::from("claim,family,schedule,log10_x,value,floor,bound,quadrature_error,noise\n");
     for r in rows {
         for p in &r.points {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{}\n",
                 r.claim,
                 r.family,
                 r.schedule,
@@ -781,6 +790,7 @@ pub fn csv(rows: &[Row]) -> String {
                 sci(&p.value, 12),
                 sci(&p.floor, 3),
                 p.bound.as_ref().map_or(String::new(), |b| sci(b, 12)),
+                p.quadrature.as_ref().map_or(String::new(), |q| sci(q, 3)),
                 p.is_noise()
             ));
         }

@@ -78,7 +78,13 @@ fn warm_up_band_decays_like_one_over_root_n() {
 fn exact_zeros_are_reported_not_fitted() {
     let ctx = Context::new(64).unwrap();
     let points: Vec<Point> = (0..6)
-        .map(|k| Point { x: k as f64, value: ctx.zero(), floor: ctx.zero(), bound: None })
+        .map(|k| Point {
+            x: k as f64,
+            value: ctx.zero(),
+            floor: ctx.zero(),
+            bound: None,
+            quadrature: None,
+        })
         .collect();
     assert!(matches!(rates::judge(&points, -1.0), Outcome::ExactZero));
 }
@@ -93,6 +99,7 @@ fn points_below_their_floor_are_noise_and_not_fitted() {
             value: ctx.int(1) / ctx.int(10).pow(k as u32),
             floor: ctx.ratio(1, 1000),
             bound: None,
+            quadrature: None,
         })
         .collect();
     assert!(matches!(rates::judge(&points, -1.0), Outcome::Unresolved));

@@ -194,6 +194,45 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config())]
+
+    /// Source: Section 1.2's remark that rescaling an issue rescales q_j.
+    /// Measuring issue 1 in units twice as small (y_i1 → 2 y_i1, χ doubled)
+    /// while dividing every w_i1 by 4 leaves every utility unchanged, so x_1
+    /// doubles, x_j (j > 1) stays, and every c_i and λ_i is unchanged.
+    #[test]
+    fn rescaling_one_issue_rescales_only_its_outcome(inst in instance()) {
+        let mut inst = inst;
+        inst.w_min = q(1, 4);
+        let solve = |i: &Instance| runner::run_one(&ctx(), "property", i, &[]).unwrap().solved;
+        let base = solve(&inst);
+
+        let mut scaled = inst.clone();
+        if let Population::Finite(types) = &mut scaled.population {
+            for t in types.iter_mut() {
+                t.y[0] *= 2u32;
+                t.w[0] /= 4u32;
+            }
+        }
+        if let OutcomeSet::Box { hi, .. } = &mut scaled.outcome_set {
+            hi[0] = q(2, 1);
+        }
+        let other = solve(&scaled);
+
+        let doubled = base.eq.x[0].clone() * 2u32;
+        prop_assert!(close(&doubled, &other.eq.x[0]), "x_1: {} vs {}", doubled, other.eq.x[0]);
+        for j in 1..base.params.m {
+            prop_assert!(close(&base.eq.x[j], &other.eq.x[j]), "x_{}", j + 1);
+        }
+        for i in 0..base.types.len() {
+            prop_assert!(close(&base.eq.c[i], &other.eq.c[i]), "c of type {}", i);
+            let (a, b) = (&base.programs[i].lambda, &other.programs[i].lambda);
+            prop_assert!(close(a, b), "λ of type {}: {} vs {}", i, a, b);
+        }
+    }
+}
+
 /// Agreement to 2^-150 relative (or absolute below 2^-200): far below any
 /// margin, far above the solver's residual of about 2^-232.
 fn close(a: &Float, b: &Float) -> bool {
