@@ -317,7 +317,7 @@ fn agent(y: &[i64], w: &[i64], den: i64) -> AgentType {
 }
 
 /// Returns the default sweeps: finite populations in m ∈ {1, 2, 6, 8} and
-/// densities in m ∈ {1, 2}, each under α = n^(−7/8) and α = n^(−3/4).
+/// densities in m ∈ {1, 2, 6}, each under α = n^(−7/8) and α = n^(−3/4).
 pub fn default_sweeps() -> Vec<Sweep> {
     let unit = |m: usize| OutcomeSet::Box { lo: vec![q(0, 1); m], hi: vec![q(1, 1); m] };
     let mut bases: Vec<(&'static str, Population, OutcomeSet)> = Vec::new();
@@ -347,10 +347,14 @@ pub fn default_sweeps() -> Vec<Sweep> {
         let name = if m == 6 { "finite m=6" } else { "finite m=8" };
         bases.push((name, Population::Finite(types), unit(m)));
     }
-    for m in [1usize, 2] {
+    for m in [1usize, 2, 6] {
         let cell =
             Cell { lo: vec![q(0, 1); m], hi: vec![q(1, 1); m], w: vec![q(1, 1); m], mass: q(1, 1) };
-        let name = if m == 1 { "density m=1" } else { "density m=2" };
+        let name = match m {
+            1 => "density m=1",
+            2 => "density m=2",
+            _ => "density m=6",
+        };
         bases.push((name, Population::Density(vec![cell]), unit(m)));
     }
     let mut out = Vec::new();
