@@ -168,12 +168,15 @@ impl Program<'_> {
         let excess = |l: &Float| self.power(&self.delta(l)) - gamma;
 
         // Bracket: E(δ(λ)) − γ is positive at lo and non-positive at hi.
+        // λ scales like 1/√γ, so the search may need to cross γ's whole
+        // binary exponent (γ = 1e-3000 is valid input) besides the precision.
+        let span = 4 * prec as usize + gamma.get_exp().map_or(0, |e| e.unsigned_abs() as usize);
         let mut hi = self.ctx.int(1);
         let mut steps = 0;
         while excess(&hi) > 0 {
             hi <<= 4u32;
             steps += 1;
-            if steps > 4 * prec as usize {
+            if steps > span {
                 return Err(Error::solver(format!("cannot bracket the multiplier of type {i}")));
             }
         }
@@ -182,7 +185,7 @@ impl Program<'_> {
         while excess(&lo) <= 0 {
             lo >>= 4u32;
             steps += 1;
-            if steps > 4 * prec as usize {
+            if steps > span {
                 return Err(Error::solver(format!("cannot bracket the multiplier of type {i}")));
             }
         }

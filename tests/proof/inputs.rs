@@ -4,6 +4,7 @@
 use equal_power::lemmas;
 use equal_power::population::Population;
 use equal_power::verdict::Verdict;
+use rug::ops::Pow;
 use rug::Rational;
 
 use crate::common::{ctx, instance, solve, triangle};
@@ -106,4 +107,13 @@ fn pre_asymptotic_instances_are_unmet_not_violated() {
             assert_eq!(eval.verdict(), Verdict::Unmet, "{number} at n = {n}, γ = {gamma}");
         }
     }
+}
+
+/// A tiny but valid γ: λ ≈ 1/√γ = 1e1500 lies far beyond the working
+/// precision's exponent span of a fixed bracket search, and is still found.
+#[test]
+fn extremely_small_gamma_still_brackets_the_multiplier() {
+    let s = solve(&triangle("1e6", "1e-3000"));
+    assert_constraint_to_full_precision(&s);
+    assert!(s.programs[0].lambda > ctx().int(10).pow(1400u32));
 }
