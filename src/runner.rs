@@ -11,7 +11,7 @@ use crate::families::Member;
 use crate::lemmas::Lemma;
 use crate::numeric::Context;
 use crate::solved::{self, Solved};
-use crate::verdict::{Evaluation, Relation, Verdict};
+use crate::verdict::{Evaluation, Verdict};
 
 /// One instance's outcome: how it was solved and every lemma's evaluation.
 pub struct InstanceRun {
@@ -141,13 +141,7 @@ pub fn tally(number: &'static str, runs: &[InstanceRun], keep: impl Fn(&str) -> 
         if eval.verdict() == Verdict::Unmet {
             continue;
         }
-        // An equality that holds has no slack to report, so the tightest
-        // check is sought among the inequalities of the statement.
-        let inequalities =
-            eval.statement_checks().into_iter().filter(|c| c.relation != Relation::Eq);
-        let tightest =
-            inequalities.min_by(|a, b| a.relative_margin().total_cmp(&b.relative_margin()));
-        if let Some(check) = tightest {
+        if let Some(check) = eval.tightest_inequality() {
             let margin = check.relative_margin();
             let better = t.tightest.as_ref().is_none_or(|b| margin < b.margin);
             if better {

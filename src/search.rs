@@ -19,7 +19,7 @@ use crate::lemmas::Lemma;
 use crate::numeric::Context;
 use crate::population::{AgentType, Alpha, Cell, Instance, OutcomeSet, Population, Start};
 use crate::runner::{self, InstanceRun};
-use crate::verdict::{Check, Relation, Role, Verdict};
+use crate::verdict::Verdict;
 
 /// Limits of the shrinking phase: a violation is simplified at most this
 /// many times, and for at most this long, before it is saved.
@@ -155,12 +155,7 @@ fn margin_of(run: &InstanceRun, number: &str) -> Option<(f64, Verdict)> {
     if !eval.unmet.is_empty() {
         return None;
     }
-    let checks: Vec<&Check> = eval
-        .checks
-        .iter()
-        .filter(|c| c.role == Role::Statement && c.relation != Relation::Eq)
-        .collect();
-    let worst = checks.iter().map(|c| c.relative_margin()).min_by(|a, b| a.total_cmp(b))?;
+    let worst = eval.tightest_inequality()?.relative_margin();
     Some((worst.to_f64(), eval.verdict()))
 }
 

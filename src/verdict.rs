@@ -303,6 +303,16 @@ impl Evaluation {
         self.checks.iter().filter(|c| c.role == Role::ProofStep).map(|c| c.verdict.clone()).max()
     }
 
+    /// Returns the statement's inequality with the smallest relative margin.
+    ///
+    /// Equalities are left out: one that holds has no slack to report.
+    pub fn tightest_inequality(&self) -> Option<&Check> {
+        self.statement_checks()
+            .into_iter()
+            .filter(|c| c.relation != Relation::Eq)
+            .min_by(|a, b| a.relative_margin().total_cmp(&b.relative_margin()))
+    }
+
     /// Returns the statement check with the smallest relative margin.
     pub fn tightest(&self) -> Option<&Check> {
         self.statement_checks().into_iter().min_by(|a, b| {
