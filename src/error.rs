@@ -5,7 +5,8 @@
 
 use std::fmt;
 
-/// What went wrong, coarsely: the binary maps every kind to exit code 2.
+/// What went wrong, coarsely: the binary maps every kind to exit code 2,
+/// except an interruption (Ctrl-C), which exits with 130 as shells expect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The instance file is not valid JSON or a number does not parse.
@@ -18,6 +19,8 @@ pub enum ErrorKind {
     NonFinite,
     /// Reading or writing a file failed.
     Io,
+    /// The user interrupted the run; nothing was written.
+    Interrupted,
 }
 
 /// An error with a kind and a one-line message.
@@ -52,6 +55,17 @@ impl Error {
     /// Builds an I/O error naming the path.
     pub fn io(path: &std::path::Path, err: std::io::Error) -> Error {
         Error { kind: ErrorKind::Io, message: format!("{}: {err}", path.display()) }
+    }
+}
+
+impl Error {
+    /// Builds the error of an interrupted run, naming the unfinished stage.
+    pub fn interrupted(stage: impl Into<String>) -> Error {
+        let stage = stage.into();
+        Error {
+            kind: ErrorKind::Interrupted,
+            message: format!("interrupted during {stage}: none of its files was written"),
+        }
     }
 }
 

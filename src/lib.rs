@@ -41,10 +41,13 @@ pub mod numeric;
 pub mod population;
 pub mod quadrature;
 pub mod rates;
+pub mod records;
 pub mod report;
 pub mod runner;
 pub mod search;
+pub mod shard;
 pub mod solved;
+pub mod table;
 pub mod verdict;
 
 pub use error::{Error, ErrorKind, Result};

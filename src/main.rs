@@ -29,24 +29,41 @@ macro_rules! say_raw {
     }};
 }
 
-use equal_power::families::{self, SUITE_SEED};
+use std::time::Instant;
+
+use equal_power::families::{self, Member, SUITE_SEED};
 use equal_power::lemmas::{self, Lemma};
 use equal_power::numeric::{Context, DEFAULT_PRECISION};
-use equal_power::report::{self, Provenance};
-use equal_power::{instance_file, Error, Result};
+use equal_power::report::{self, Provenance, RunMetadata};
+use equal_power::runner::RunRecord;
+use equal_power::shard::{self, Shard};
+use equal_power::table::Format;
+use equal_power::{instance_file, records, Error, ErrorKind, Result};
 use equal_power::{rates, runner, search};
 
 #[derive(Parser)]
 #[command(
     name = "equal-power",
     version,
-    about = "Checks the lemmas of \"Equality of Power and \
-    Fair Public Decision-making\" in high-precision arithmetic"
+    about = "Checks the lemmas of \"Equality of Power and Fair Public \
+    Decision-making\" in high-precision arithmetic",
+    after_help = "Examples:\n  equal-power report                  # the whole report into reports/\n  \
+    equal-power check --instance mine.json\n  equal-power search C.6 --cases 200 --seed 7\n\n\
+    Exit codes: 0 nothing violated, 1 a lemma violated, 2 an error, 130 interrupted."
 )]
 struct Cli {
-    /// Working precision in bits (at least 64).
+    /// Working precision in bits (at least 64); precision then rises with n.
     #[arg(long, global = true, default_value_t = DEFAULT_PRECISION)]
     precision: u32,
+    /// Threads for independent instances (default: all cores). Results do not depend on it.
+    #[arg(long, global = true)]
+    jobs: Option<usize>,
+    /// Format of the tables printed on stdout: md, csv, json or latex.
+    #[arg(long, global = true, default_value = "md")]
+    format: String,
+    /// Log the runner's decisions on stderr (-v: precision, rejections, fits; -vv: every solve).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,7 +72,10 @@ struct Cli {
 enum Command {
     /// Runs the default suite (or one instance file): one summary row per lemma, or every check.
     ///
-    /// Example: equal-power check --instance my-instance.json --lemma C.6
+    /// Examples:
+    ///   equal-power check --instance my-instance.json --lemma C.6
+    ///   equal-power check --family triangle --format latex
+    ///   equal-power check --shard 2/3 --save shard-2.json   (then: equal-power merge ...)
     Check {
         /// Evaluate this instance file and print every lemma's two sides.
         #[arg(long)]
@@ -66,21 +86,59 @@ enum Command {
         /// Seed of the default suite's random families.
         #[arg(long, default_value_t = SUITE_SEED)]
         seed: u64,
+        /// Only these families of the suite (triangle, one-dimensional, ...).
+        #[arg(long = "family")]
+        families: Vec<String>,
+        /// Run only the suite instances of shard K of N (index ≡ K−1 mod N).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Save the exact records of the run (a shard's input to `merge`).
+        #[arg(long)]
+        save: Option<PathBuf>,
+        /// Also write the suite's REPORT.md and results.json into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Merges the records of the shards of one run into one report.
+    ///
+    /// The merged records, tables and files are identical to those of one
+    /// unsharded run of the same command (apart from the run-metadata block).
+    /// Example: equal-power merge shard-1.json shard-2.json shard-3.json --out reports
+    Merge {
+        /// The shards' record files (from `check --shard K/N --save FILE`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Save the merged records.
+        #[arg(long)]
+        save: Option<PathBuf>,
+        /// Write REPORT.md and results.json of the merged run into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Prints a lemma's statement, hypotheses and how it is checked (all lemmas without LEMMA).
     ///
     /// Example: equal-power describe B.2
     Describe { lemma: Option<String> },
-    /// Runs the default suite and writes REPORT.md and results.json.
+    /// Runs the default suite, the rate sweeps and a search; writes REPORT.md and results.json.
     ///
+    /// Also writes RATES.md, rates.csv, rates/*.svg, SEARCH.md and search/.
     /// Example: equal-power report --out reports
     Report {
         /// Directory to write into.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
-        /// Seed of the default suite's random families.
+        /// Seed of the default suite's random families and of the search.
         #[arg(long, default_value_t = SUITE_SEED)]
         seed: u64,
+        /// Only these families of the suite (for a quick report).
+        #[arg(long = "family")]
+        families: Vec<String>,
+        /// Random cases of the search (0 leaves the search out).
+        #[arg(long, default_value_t = REPORT_SEARCH_CASES)]
+        search_cases: usize,
+        /// Leave the rate sweeps out (for a quick report).
+        #[arg(long)]
+        no_rates: bool,
     },
     /// Sweeps n over decades (and Lemma 5.3's ε) and fits every asymptotic claim's rate.
     ///
@@ -117,16 +175,36 @@ enum Command {
         #[arg(long = "lemma")]
         lemmas: Vec<String>,
     },
-    /// Prints an example instance file to start from.
+    /// Prints an example instance file, with comments, to start from.
     ///
-    /// Example: equal-power new-instance > mine.json
+    /// Example: equal-power new-instance > mine.json && equal-power check --instance mine.json
     NewInstance,
 }
 
+/// When this process started, for the run metadata.
+static STARTED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn main() -> ExitCode {
+    STARTED.get_or_init(equal_power::records::utc_now);
     let cli = Cli::parse();
+    init_logging(cli.verbose);
+    // The first Ctrl-C lets the instances in progress finish and stops
+    // before anything is written; a second one exits at once.
+    let _ = ctrlc::set_handler(|| {
+        if shard::interrupted() {
+            std::process::exit(130);
+        }
+        shard::interrupt();
+        eprintln!(
+            "\nequal-power: stopping after the instances in progress (Ctrl-C again to abort)"
+        );
+    });
     match run(cli) {
         Ok(violated) => ExitCode::from(if violated { 1 } else { 0 }),
+        Err(e) if e.kind == ErrorKind::Interrupted => {
+            eprintln!("equal-power: {e}");
+            ExitCode::from(130)
+        }
         Err(e) => {
             eprintln!("equal-power: error: {e}");
             ExitCode::from(2)
@@ -134,18 +212,62 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs go to stderr: -v shows the runner's decisions, -vv every solve;
+/// RUST_LOG, when set, takes precedence.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => log::LevelFilter::Warn,
+        1 => log::LevelFilter::Info,
+        _ => log::LevelFilter::Debug,
+    };
+    let mut builder = env_logger::Builder::new();
+    builder.filter_level(level).format_timestamp(None).format_target(false);
+    if let Ok(spec) = std::env::var("RUST_LOG") {
+        builder.parse_filters(&spec);
+    }
+    let _ = builder.try_init();
+}
+
+/// The shared settings of a command.
+struct Settings {
+    ctx: Context,
+    format: Format,
+    jobs: usize,
+}
+
 /// Runs a command; Ok(true) when some lemma is violated.
 fn run(cli: Cli) -> Result<bool> {
     let ctx = Context::new(cli.precision)?;
-    match cli.command {
-        Command::Check { instance, lemmas, seed } => check(&ctx, instance, &lemmas, seed),
-        Command::Describe { lemma } => describe(lemma.as_deref()).map(|()| false),
-        Command::Report { out, seed } => write_report(&ctx, &out, seed),
-        Command::Rates { out } => write_rates(&ctx, &out).map(|_| false),
-        Command::Search { lemmas, cases, seed, out } => {
-            run_search(&ctx, &selected(&lemmas)?, cases, seed, &out).map(|(found, _)| found)
+    let format = Format::parse(&cli.format)?;
+    let jobs = match cli.jobs {
+        Some(j) if !(1..=MAX_JOBS).contains(&j) => {
+            return Err(Error::invalid(format!("--jobs {j}: expected 1 to {MAX_JOBS} threads")))
         }
-        Command::Replay { file, lemmas } => check(&ctx, Some(file), &lemmas, SUITE_SEED),
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global()
+        .map_err(|e| Error::invalid(format!("--jobs {jobs}: {e}")))?;
+    let set = Settings { ctx, format, jobs };
+    match cli.command {
+        Command::Check { instance: Some(file), lemmas, .. } => check_file(&set, &file, &lemmas),
+        Command::Check { instance: None, lemmas, seed, families, shard, save, out } => {
+            let shard = shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
+            check_suite(&set, &lemmas, seed, &families, shard, save, out)
+        }
+        Command::Merge { files, save, out } => merge(&set, &files, save, out),
+        Command::Describe { lemma } => describe(lemma.as_deref()).map(|()| false),
+        Command::Report { out, seed, families, search_cases, no_rates } => {
+            let parts = Parts { families, search_cases, rates: !no_rates };
+            write_report(&set, &out, seed, &parts)
+        }
+        Command::Rates { out } => write_rates(&set, &out).map(|_| false),
+        Command::Search { lemmas, cases, seed, out } => {
+            run_search(&set, &selected(&lemmas)?, cases, seed, &out).map(|(found, _)| found)
+        }
+        Command::Replay { file, lemmas } => check_file(&set, &file, &lemmas),
         Command::NewInstance => {
             say_raw!("{}", EXAMPLE_INSTANCE);
             Ok(false)
@@ -162,27 +284,165 @@ fn selected(keys: &[String]) -> Result<Vec<Lemma>> {
         .collect()
 }
 
-fn check(ctx: &Context, instance: Option<PathBuf>, keys: &[String], seed: u64) -> Result<bool> {
+/// Returns the default suite, or the members of the named families.
+fn suite(seed: u64, families: &[String]) -> Result<Vec<Member>> {
+    let all = families::default_suite(seed);
+    let mut known: Vec<&str> = all.iter().map(|m| m.family).collect();
+    known.dedup();
+    if let Some(bad) = families.iter().find(|f| !known.contains(&f.as_str())) {
+        return Err(Error::invalid(format!(
+            "--family \"{bad}\": expected one of {}",
+            known.join(", ")
+        )));
+    }
+    if families.is_empty() {
+        return Ok(all);
+    }
+    Ok(all.into_iter().filter(|m| families.iter().any(|f| f == m.family)).collect())
+}
+
+fn check_file(set: &Settings, path: &std::path::Path, keys: &[String]) -> Result<bool> {
     let lemmas = selected(keys)?;
-    if let Some(path) = instance {
-        let inst = instance_file::load(&path)?;
-        let run = runner::run_one(ctx, "file", &inst, &lemmas)?;
-        let s = &run.solved;
+    let inst = instance_file::load(path)?;
+    let run = runner::run_one(&set.ctx, "file", &inst, &lemmas)?;
+    let s = &run.solved;
+    let record = run.record(0);
+    if set.format == Format::Markdown {
         say!(
             "{}: m = {}, {} types, residual ρ = {}, {} iterations",
             inst.name,
             s.params.m,
             s.types.len(),
-            equal_power::numeric::sci(&s.residual, 3),
+            equal_power::numeric::sci_up(&s.residual, 3),
             s.iterations
         );
-        say_raw!("{}", report::instance_table(&lemmas, &run));
-        return Ok(runner::any_violation(std::slice::from_ref(&run)));
+        say_raw!("{}", report::instance_table(&lemmas, &record));
+    } else {
+        say_raw!("{}", report::instance_checks(&lemmas, &record).render(set.format));
     }
-    let suite = families::default_suite(seed);
-    let runs = runner::run(ctx, &suite, &lemmas)?;
-    say!("{}", report::summary_table(&lemmas, &runs));
-    Ok(runner::any_violation(&runs))
+    Ok(runner::any_violation(std::slice::from_ref(&record)))
+}
+
+fn check_suite(
+    set: &Settings,
+    keys: &[String],
+    seed: u64,
+    families: &[String],
+    shard: Shard,
+    save: Option<PathBuf>,
+    out: Option<PathBuf>,
+) -> Result<bool> {
+    let lemmas = selected(keys)?;
+    let members = suite(seed, families)?;
+    let started = Instant::now();
+    let runs = runner::run_records(&set.ctx, &members, &lemmas, shard)?;
+    let meta = metadata(set, vec![("suite".into(), started.elapsed().as_secs_f64())]);
+    let file = records::RecordFile {
+        kind: records::KIND.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        precision: set.ctx.prec(),
+        seed,
+        lemmas: lemmas.iter().map(|l| l.number.to_string()).collect(),
+        families: families.to_vec(),
+        units: members.len(),
+        shard,
+        records: runs,
+    };
+    finish_suite(set, &file, &lemmas, save, out, meta)
+}
+
+fn merge(
+    set: &Settings,
+    files: &[PathBuf],
+    save: Option<PathBuf>,
+    out: Option<PathBuf>,
+) -> Result<bool> {
+    let shards = files.iter().map(|f| records::load(f)).collect::<Result<Vec<_>>>()?;
+    let merged = records::merge(shards)?;
+    let lemmas = selected(&merged.lemmas)?;
+    let meta = metadata(set, Vec::new());
+    finish_suite(set, &merged, &lemmas, save, out, meta)
+}
+
+/// Prints the summary of a (possibly merged) suite run and writes what was asked.
+fn finish_suite(
+    set: &Settings,
+    file: &records::RecordFile,
+    lemmas: &[Lemma],
+    save: Option<PathBuf>,
+    out: Option<PathBuf>,
+    meta: RunMetadata,
+) -> Result<bool> {
+    let runs = &file.records;
+    let provenance = Provenance {
+        version: env!("CARGO_PKG_VERSION"),
+        precision: file.precision,
+        seed: file.seed,
+        metadata: meta,
+    };
+    if let Some(path) = &save {
+        records::save(path, file, &provenance.metadata)?;
+    }
+    if let Some(dir) = &out {
+        let md = report::report_markdown(&provenance, lemmas, runs);
+        write_results(dir, &provenance, lemmas, runs)?;
+        report::write_atomically(&dir.join("REPORT.md"), &md)?;
+    }
+    if !file.shard.is_whole() {
+        say!("shard {} of the suite: {} of {} instances", file.shard, runs.len(), file.units);
+    }
+    say!("{}", report::summary(lemmas, runs).render(set.format));
+    if let Some(path) = &save {
+        say!("saved {}", path.display());
+    }
+    if let Some(dir) = &out {
+        say!(
+            "wrote {} and {}",
+            dir.join("REPORT.md").display(),
+            dir.join("results.json").display()
+        );
+    }
+    Ok(runner::any_violation(runs))
+}
+
+fn write_results(
+    dir: &std::path::Path,
+    p: &Provenance,
+    lemmas: &[Lemma],
+    runs: &[RunRecord],
+) -> Result<()> {
+    let json = report::results_json(p, lemmas, runs);
+    let json = serde_json::to_string_pretty(&json).expect("JSON values always serialise");
+    report::write_atomically(&dir.join("results.json"), &(json + "\n"))
+}
+
+/// The provenance of a RATES.md or SEARCH.md: what decides the results,
+/// then the run-metadata block.
+fn provenance_block(set: &Settings, seed: Option<u64>, durations: Vec<(String, f64)>) -> String {
+    let mut rows = vec![
+        vec!["crate version".to_string(), env!("CARGO_PKG_VERSION").to_string()],
+        vec!["precision".to_string(), format!("{} bits", set.ctx.prec())],
+    ];
+    if let Some(seed) = seed {
+        rows.push(vec!["seed".to_string(), seed.to_string()]);
+    }
+    let table = report::markdown(&["", ""], rows);
+    format!("{table}\n\n{}\n", metadata(set, durations).markdown())
+}
+
+/// The run metadata of this process: command line, commit, time, host.
+fn metadata(set: &Settings, durations: Vec<(String, f64)>) -> RunMetadata {
+    RunMetadata {
+        command: std::iter::once("equal-power".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" "),
+        commit: equal_power::records::git_commit(),
+        started: STARTED.get_or_init(equal_power::records::utc_now).clone(),
+        host: equal_power::records::host_name(),
+        jobs: set.jobs,
+        durations,
+    }
 }
 
 fn describe(key: Option<&str>) -> Result<()> {
@@ -205,29 +465,82 @@ fn describe(key: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-fn write_report(ctx: &Context, out: &std::path::Path, seed: u64) -> Result<bool> {
+/// What `report` runs besides the suite.
+struct Parts {
+    families: Vec<String>,
+    search_cases: usize,
+    rates: bool,
+}
+
+fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts) -> Result<bool> {
+    let ctx = &set.ctx;
     let lemmas = lemmas::registry();
-    let suite = families::default_suite(seed);
-    let runs = runner::run(ctx, &suite, &lemmas)?;
+    let members = suite(seed, &parts.families)?;
+    let mut durations = Vec::new();
+
+    let started = Instant::now();
+    let runs = runner::run_records(ctx, &members, &lemmas, Shard::WHOLE)
+        .map_err(|e| interrupted_in(e, "the suite"))?;
+    durations.push(("suite".to_string(), started.elapsed().as_secs_f64()));
+
+    let started = Instant::now();
+    let mut rates = Vec::new();
+    if parts.rates {
+        rates = write_rates(set, out).map_err(|e| interrupted_in(e, "the rate sweeps"))?;
+        durations.push(("rates".to_string(), started.elapsed().as_secs_f64()));
+    }
+
+    let started = Instant::now();
+    let mut search_md = None;
+    if parts.search_cases > 0 {
+        let (_, md) = run_search(set, &lemmas, parts.search_cases, seed, out)
+            .map_err(|e| interrupted_in(e, "the search"))?;
+        search_md = Some(md);
+        durations.push(("search".to_string(), started.elapsed().as_secs_f64()));
+    }
+
     let provenance = Provenance {
         version: env!("CARGO_PKG_VERSION"),
         precision: ctx.prec(),
         seed,
-        command: std::iter::once("equal-power".to_string())
-            .chain(std::env::args().skip(1))
-            .collect::<Vec<_>>()
-            .join(" "),
+        metadata: metadata(set, durations),
     };
-    let rates = write_rates(ctx, out)?;
-    let (_, search_md) = run_search(ctx, &lemmas, REPORT_SEARCH_CASES, seed, out)?;
     let mut md = report::report_markdown(&provenance, &lemmas, &runs);
-    md.push_str(
+    if parts.rates {
+        md.push_str(&rates_section(&rates));
+    }
+    if let Some(search_md) = search_md {
+        md.push_str("\n\n## Search\n\n");
+        md.push_str(&search_md);
+        md.push('\n');
+    }
+    write_results(out, &provenance, &lemmas, &runs)?;
+    report::write_atomically(&out.join("REPORT.md"), &md)?;
+    say!("{}", report::summary(&lemmas, &runs).render(set.format));
+    say!("wrote {} and {}", out.join("REPORT.md").display(), out.join("results.json").display());
+    Ok(runner::any_violation(&runs))
+}
+
+/// Says which stage an interruption stopped.
+fn interrupted_in(e: Error, stage: &str) -> Error {
+    if e.kind == ErrorKind::Interrupted {
+        Error::interrupted(stage)
+    } else {
+        e
+    }
+}
+
+fn rates_section(rates: &[rates::Row]) -> String {
+    let mut md = String::from(
         "\n## Rates\n\nThe asymptotic claims, measured (details, local slopes and plots in \
         [RATES.md](RATES.md)). A rate is evidence, not a verdict on a lemma.\n\n",
     );
     let inconsistent: Vec<String> = rates
         .iter()
-        .filter(|r| matches!(&r.outcome, rates::Outcome::Fitted { verdict, .. } if *verdict == equal_power::fit::RateVerdict::Inconsistent))
+        .filter(|r| {
+            matches!(&r.outcome, rates::Outcome::Fitted { verdict, .. }
+                if *verdict == equal_power::fit::RateVerdict::Inconsistent)
+        })
         .map(|r| format!("{} on {} ({})", r.source, r.family, r.schedule))
         .collect();
     if !inconsistent.is_empty() {
@@ -236,27 +549,20 @@ fn write_report(ctx: &Context, out: &std::path::Path, seed: u64) -> Result<bool>
             inconsistent.join("; ")
         ));
     }
-    md.push_str(&rates::markdown(&rates));
-    md.push_str("\n\n## Search\n\n");
-    md.push_str(search_md.trim_start_matches("# equal-power search\n\n"));
-    md.push('\n');
-    let json = report::results_json(&provenance, &lemmas, &runs);
-    let json = serde_json::to_string_pretty(&json).expect("JSON values always serialise");
-    report::write_atomically(&out.join("results.json"), &(json + "\n"))?;
-    report::write_atomically(&out.join("REPORT.md"), &md)?;
-    say!("{}", report::summary_table(&lemmas, &runs));
-    say!("wrote {} and {}", out.join("REPORT.md").display(), out.join("results.json").display());
-    Ok(runner::any_violation(&runs))
+    md.push_str(&rates::markdown(rates));
+    md
 }
 
 /// Runs a search, saves its findings and SEARCH.md; Ok((found a violation, SEARCH.md)).
 fn run_search(
-    ctx: &Context,
+    set: &Settings,
     lemmas: &[Lemma],
     cases: usize,
     seed: u64,
     out: &std::path::Path,
 ) -> Result<(bool, String)> {
+    let ctx = &set.ctx;
+    let started = Instant::now();
     say!("search seed {seed}, {cases} cases, precision {} bits", ctx.prec());
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = |name: &str| {
@@ -267,6 +573,11 @@ fn run_search(
     let found = search::search(ctx, lemmas, cases, seed, &progress)?;
     if terminal {
         eprint!("\r\x1b[2K");
+    }
+    // The search counts failed solves and goes on, so an interruption
+    // surfaces here, before any file is written.
+    if shard::interrupted() {
+        return Err(Error::interrupted("the search"));
     }
     let mut any = false;
     for (number, entry) in &found.lemmas {
@@ -284,10 +595,13 @@ fn run_search(
             instance_file::save(&path, instance, None)?;
         }
     }
-    let md = format!("# equal-power search\n\n{}", search::markdown(&found, lemmas));
+    let body = search::markdown(&found, lemmas);
+    let elapsed = started.elapsed().as_secs_f64();
+    let block = provenance_block(set, Some(seed), vec![("search".into(), elapsed)]);
+    let md = format!("# equal-power search\n\n{block}{body}");
     report::write_atomically(&out.join("SEARCH.md"), &md)?;
     say!("wrote {}", out.join("SEARCH.md").display());
-    Ok((any, md))
+    Ok((any, body))
 }
 
 /// The provenance block of a saved counterexample: seed, precision, start, sides.
@@ -302,7 +616,8 @@ fn provenance_of(run: &runner::InstanceRun, seed: u64, precision: u32) -> serde_
         .map(|(n, c)| {
             serde_json::json!({
                 "lemma": n, "check": c.label, "lhs": sci(&c.lhs), "relation": c.relation.symbol(),
-                "rhs": sci(&c.rhs), "margin": sci(&c.margin()), "error_bound": sci(&c.error),
+                "rhs": sci(&c.rhs), "margin": sci(&c.margin()),
+                "error_bound": equal_power::numeric::sci_up(&c.error, 20),
             })
         })
         .collect();
@@ -311,12 +626,15 @@ fn provenance_of(run: &runner::InstanceRun, seed: u64, precision: u32) -> serde_
         "precision": precision,
         "solver_start": sci(&run.solved.start),
         "version": env!("CARGO_PKG_VERSION"),
+        "git_commit": equal_power::records::git_commit(),
         "violated_checks": checks,
     })
 }
 
 /// Runs the rate sweeps and writes RATES.md, rates.csv and the plots.
-fn write_rates(ctx: &Context, out: &std::path::Path) -> Result<Vec<rates::Row>> {
+fn write_rates(set: &Settings, out: &std::path::Path) -> Result<Vec<rates::Row>> {
+    let ctx = &set.ctx;
+    let started = Instant::now();
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = |name: &str| {
         if terminal {
@@ -327,7 +645,10 @@ fn write_rates(ctx: &Context, out: &std::path::Path) -> Result<Vec<rates::Row>> 
     if terminal {
         eprint!("\r\x1b[2K");
     }
-    let mut md = String::from(RATES_HEADER);
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut md = String::from("# equal-power rates\n\n");
+    md.push_str(&provenance_block(set, None, vec![("rates".into(), elapsed)]));
+    md.push_str(RATES_INTRO);
     md.push_str(&rates::markdown(&rows));
     md.push_str("\n\n## Plots\n\n");
     for row in &rows {
@@ -341,10 +662,13 @@ fn write_rates(ctx: &Context, out: &std::path::Path) -> Result<Vec<rates::Row>> 
     Ok(rows)
 }
 
+/// More threads than this would only exhaust the machine: the work is CPU-bound.
+const MAX_JOBS: usize = 1024;
+
 /// Random cases of the search that `report` runs (`search --cases N` runs more).
 const REPORT_SEARCH_CASES: usize = 24;
 
-const RATES_HEADER: &str = "# equal-power rates\n\n\
+const RATES_INTRO: &str = "\
 Every asymptotic claim of the paper, measured on sweeps of n = 10^2, 10^5, ..., 10^38, 10^40 \
 (and Lemma 5.3 in the cell side ε, halved six times at n = 10^6), at the working precision plus \
 ⌈log2 n⌉ bits. Each row fits log10 of the measured quantity against log10 n (for Lemma 5.3, \

@@ -4,7 +4,7 @@
 //! precision is never a hidden default. Inputs arrive as [`Rational`]s parsed
 //! from decimal strings or fractions and are rounded once, here.
 
-use rug::float::Constant;
+use rug::float::{Constant, Round};
 use rug::ops::Pow;
 use rug::{Float, Integer, Rational};
 
@@ -227,6 +227,17 @@ pub fn sci(v: &Float, digits: usize) -> String {
         return v.to_string();
     }
     let s = v.to_string_radix(10, Some(digits));
+    tidy_exponent(&s)
+}
+
+/// Formats `v` like [`sci`] but rounded away from zero, for error bounds
+/// and other bounds, which must not shrink in print.
+pub fn sci_up(v: &Float, digits: usize) -> String {
+    if v.is_zero() || !v.is_finite() {
+        return sci(v, digits);
+    }
+    let outward = if v.is_sign_negative() { Round::Down } else { Round::Up };
+    let s = v.to_string_radix_round(10, Some(digits), outward);
     tidy_exponent(&s)
 }
 

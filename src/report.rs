@@ -8,13 +8,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use tabled::builder::Builder;
-use tabled::settings::Style;
 
 use crate::error::{Error, Result};
 use crate::lemmas::Lemma;
-use crate::numeric::sci;
-use crate::runner::{tally, InstanceRun, Tally};
+use crate::numeric::{sci, sci_up};
+use crate::runner::{tally, RunRecord, Tally};
+use crate::table::Table;
 use crate::verdict::{Check, Role, Verdict};
 
 /// Significant digits of numbers in tables.
@@ -24,11 +23,84 @@ pub const TABLE_DIGITS: usize = 4;
 pub const JSON_DIGITS: usize = 20;
 
 /// What produced a report: recorded at its top and in results.json.
+///
+/// The version, precision and seed decide the results; the run metadata
+/// (command, commit, time, host, durations) does not, and is printed in
+/// one marked block so that two runs compare equal outside it.
 pub struct Provenance {
     pub version: &'static str,
     pub precision: u32,
     pub seed: u64,
+    pub metadata: RunMetadata,
+}
+
+/// The part of a report that differs between otherwise identical runs.
+#[derive(Clone, Debug)]
+pub struct RunMetadata {
     pub command: String,
+    /// `git describe`-like: the commit and "+dirty" when the tree differs.
+    pub commit: String,
+    /// UTC, ISO 8601.
+    pub started: String,
+    pub host: String,
+    pub jobs: usize,
+    /// (stage, seconds), in the order they ran.
+    pub durations: Vec<(String, f64)>,
+}
+
+/// The first line of the run-metadata block of a Markdown report.
+pub const METADATA_BEGIN: &str = "<!-- run metadata: differs between runs of the same command -->";
+
+/// The last line of the run-metadata block.
+pub const METADATA_END: &str = "<!-- end of run metadata -->";
+
+impl RunMetadata {
+    /// Returns the block, between its markers, as Markdown.
+    pub fn markdown(&self) -> String {
+        let mut rows = vec![
+            vec!["command".into(), format!("`{}`", self.command)],
+            vec!["git commit".into(), self.commit.clone()],
+            vec!["started (UTC)".into(), self.started.clone()],
+            vec!["host".into(), self.host.clone()],
+            vec!["threads".into(), self.jobs.to_string()],
+        ];
+        for (stage, seconds) in &self.durations {
+            rows.push(vec![format!("duration: {stage}"), format!("{seconds:.2} s")]);
+        }
+        format!("{METADATA_BEGIN}\n{}\n{METADATA_END}\n", markdown(&["run", ""], rows))
+    }
+
+    /// Returns the block as a JSON object.
+    pub fn json(&self) -> Value {
+        let durations: serde_json::Map<String, Value> =
+            self.durations.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        json!({
+            "command": self.command,
+            "git_commit": self.commit,
+            "started_utc": self.started,
+            "host": self.host,
+            "threads": self.jobs,
+            "duration_seconds": durations,
+        })
+    }
+}
+
+/// Returns `text` with its run-metadata blocks removed: what must agree
+/// byte for byte between two runs of the same command.
+pub fn without_run_metadata(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut inside = false;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end();
+        if bare == METADATA_BEGIN {
+            inside = true;
+        } else if bare == METADATA_END {
+            inside = false;
+        } else if !inside {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Writes `text` to `path` through a temporary file renamed into place,
@@ -50,16 +122,16 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
 
 /// Returns a Markdown table; a `|` inside a cell (as in |r − r(i_ℓ)|) is escaped.
 pub fn markdown(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut builder = Builder::default();
-    builder.push_record(header.iter().map(|h| h.to_string()));
-    for row in rows {
-        builder.push_record(row.into_iter().map(|cell| cell.replace('|', "\\|")));
-    }
-    builder.build().with(Style::markdown()).to_string()
+    Table::new(header, rows).markdown()
 }
 
-/// Returns the per-lemma summary table of `check`.
-pub fn summary_table(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
+/// Returns the per-lemma summary table of `check`, in Markdown.
+pub fn summary_table(lemmas: &[Lemma], runs: &[RunRecord]) -> String {
+    summary(lemmas, runs).markdown()
+}
+
+/// Returns the per-lemma summary: counts of verdicts and the tightest check.
+pub fn summary(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
     let rows = lemmas
         .iter()
         .map(|l| {
@@ -70,7 +142,7 @@ pub fn summary_table(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
             row
         })
         .collect();
-    markdown(
+    Table::new(
         &[
             "lemma",
             "name",
@@ -101,7 +173,7 @@ fn tightest_cell(t: &Tally) -> String {
 }
 
 /// Returns every check of every lemma on one run, for `check --instance`.
-pub fn instance_table(lemmas: &[Lemma], run: &InstanceRun) -> String {
+pub fn instance_table(lemmas: &[Lemma], run: &RunRecord) -> String {
     let mut out = String::new();
     for (lemma, (_, eval)) in lemmas.iter().zip(&run.evaluations) {
         out.push_str(&format!("\n{} {}: {}\n", lemma.number, lemma.name, eval.verdict().name()));
@@ -119,6 +191,31 @@ pub fn instance_table(lemmas: &[Lemma], run: &InstanceRun) -> String {
     out
 }
 
+/// Returns every check of every lemma on one run as one flat table, for
+/// the CSV, JSON and LaTeX formats of `check --instance`.
+pub fn instance_checks(lemmas: &[Lemma], run: &RunRecord) -> Table {
+    let mut rows = Vec::new();
+    for (lemma, (_, eval)) in lemmas.iter().zip(&run.evaluations) {
+        if !eval.unmet.is_empty() {
+            let mut row =
+                vec![lemma.number.to_string(), format!("unmet: {}", eval.unmet.join("; "))];
+            row.extend(std::iter::repeat_n(String::new(), 5));
+            row.push(Verdict::Unmet.name().to_string());
+            rows.push(row);
+            continue;
+        }
+        for c in &eval.checks {
+            let mut row = vec![lemma.number.to_string()];
+            row.extend(check_row(c));
+            rows.push(row);
+        }
+    }
+    Table::new(
+        &["lemma", "check", "left side", "", "right side", "margin", "error bound", "verdict"],
+        rows,
+    )
+}
+
 fn check_row(c: &Check) -> Vec<String> {
     let label = match c.role {
         Role::Statement => c.label.clone(),
@@ -130,13 +227,13 @@ fn check_row(c: &Check) -> Vec<String> {
         c.relation.symbol().to_string(),
         sci(&c.rhs, 12),
         sci(&c.margin(), TABLE_DIGITS),
-        sci(&c.error, 2),
+        sci_up(&c.error, 2),
         c.verdict.name().to_string(),
     ]
 }
 
 /// Returns REPORT.md.
-pub fn report_markdown(p: &Provenance, lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
+pub fn report_markdown(p: &Provenance, lemmas: &[Lemma], runs: &[RunRecord]) -> String {
     let mut md = String::new();
     md.push_str("# equal-power report\n\n");
     md.push_str(
@@ -149,11 +246,12 @@ pub fn report_markdown(p: &Provenance, lemmas: &[Lemma], runs: &[InstanceRun]) -
             vec!["crate version".into(), p.version.into()],
             vec!["precision".into(), format!("{} bits", p.precision)],
             vec!["suite seed".into(), p.seed.to_string()],
-            vec!["command".into(), format!("`{}`", p.command)],
             vec!["instances".into(), runs.len().to_string()],
         ],
     ));
     md.push_str("\n\n");
+    md.push_str(&p.metadata.markdown());
+    md.push('\n');
     md.push_str(READING_GUIDE);
     md.push_str("\n## Summary\n\n");
     md.push_str(&summary_table(lemmas, runs));
@@ -190,7 +288,7 @@ of the proof without falsifying the statement.\n\
 - Every instance can be rerun: `equal-power check --instance FILE` on its JSON \
 (in results.json under `instances[k].instance`).\n";
 
-fn findings(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
+fn findings(lemmas: &[Lemma], runs: &[RunRecord]) -> String {
     let mut md = String::from("## Findings\n\n");
     let mut any = false;
     for lemma in lemmas {
@@ -204,12 +302,12 @@ fn findings(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
                 lemma.number,
                 lemma.name,
                 check.label,
-                run.solved.instance.name,
+                run.name,
                 sci(&check.lhs, 10),
                 check.relation.symbol(),
                 sci(&check.rhs, 10),
                 sci(&check.margin().abs(), TABLE_DIGITS),
-                sci(&check.error, 2),
+                sci_up(&check.error, 2),
             ));
         }
     }
@@ -236,13 +334,13 @@ fn findings(lemmas: &[Lemma], runs: &[InstanceRun]) -> String {
 /// Returns the first violated check of `role`, its run, and how many runs have one.
 fn first_violation<'a>(
     lemma: &Lemma,
-    runs: &'a [InstanceRun],
+    runs: &'a [RunRecord],
     role: Role,
-) -> Option<(&'a InstanceRun, &'a Check, usize)> {
+) -> Option<(&'a RunRecord, &'a Check, usize)> {
     let mut first = None;
     let mut count = 0;
     for run in runs {
-        let Some((_, eval)) = run.evaluations.iter().find(|(n, _)| *n == lemma.number) else {
+        let Some((_, eval)) = run.evaluations.iter().find(|(n, _)| n == lemma.number) else {
             continue;
         };
         if !eval.unmet.is_empty() {
@@ -258,7 +356,7 @@ fn first_violation<'a>(
     first.map(|(r, c)| (r, c, count))
 }
 
-fn lemma_section(lemma: &Lemma, runs: &[InstanceRun]) -> String {
+fn lemma_section(lemma: &Lemma, runs: &[RunRecord]) -> String {
     let mut md = format!("\n### {} — {}\n\n", lemma.number, lemma.name);
     md.push_str(&format!("Statement: {}\n\n", lemma.statement));
     if !lemma.hypotheses.is_empty() {
@@ -303,7 +401,7 @@ fn lemma_section(lemma: &Lemma, runs: &[InstanceRun]) -> String {
             b.relation,
             sci(&b.rhs, 10),
             sci(&b.margin, TABLE_DIGITS),
-            sci(&b.error, 2),
+            sci_up(&b.error, 2),
             b.error_source
         ));
     }
@@ -313,11 +411,11 @@ fn lemma_section(lemma: &Lemma, runs: &[InstanceRun]) -> String {
     md
 }
 
-fn unmet_reasons(lemma: &Lemma, runs: &[InstanceRun]) -> String {
+fn unmet_reasons(lemma: &Lemma, runs: &[RunRecord]) -> String {
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     for run in runs {
         for (n, eval) in &run.evaluations {
-            if *n == lemma.number {
+            if n == lemma.number {
                 for r in &eval.unmet {
                     *reasons.entry(r.clone()).or_default() += 1;
                 }
@@ -334,15 +432,15 @@ fn unmet_reasons(lemma: &Lemma, runs: &[InstanceRun]) -> String {
 /// The most violations listed per lemma in REPORT.md; results.json keeps more.
 const LISTED_VIOLATIONS: usize = 12;
 
-fn listed(lemma: &Lemma, runs: &[InstanceRun], verdict: Verdict) -> String {
+fn listed(lemma: &Lemma, runs: &[RunRecord], verdict: Verdict) -> String {
     let mut rows = Vec::new();
     for run in runs {
         for (n, eval) in &run.evaluations {
-            if *n != lemma.number || !eval.unmet.is_empty() {
+            if n != lemma.number || !eval.unmet.is_empty() {
                 continue;
             }
             for c in eval.checks.iter().filter(|c| c.verdict == verdict) {
-                let mut row = vec![run.solved.instance.name.clone()];
+                let mut row = vec![run.name.clone()];
                 row.extend(check_row(c));
                 row.push(c.error_source.clone());
                 rows.push(row);
@@ -377,24 +475,23 @@ fn listed(lemma: &Lemma, runs: &[InstanceRun], verdict: Verdict) -> String {
     md
 }
 
-fn instances_table(runs: &[InstanceRun]) -> String {
+fn instances_table(runs: &[RunRecord]) -> String {
     let rows = runs
         .iter()
         .enumerate()
         .map(|(k, r)| {
-            let s = &r.solved;
             vec![
                 k.to_string(),
                 r.family.clone(),
-                s.instance.name.clone(),
-                s.params.m.to_string(),
-                s.instance.population.len().to_string(),
-                sci(&s.params.n, TABLE_DIGITS),
-                sci(&s.params.alpha, TABLE_DIGITS),
-                sci(&s.params.gamma, TABLE_DIGITS),
-                sci(&s.residual, 2),
-                s.iterations.to_string(),
-                s.quadrature_error.as_ref().map_or("—".into(), |e| sci(e, 2)),
+                r.name.clone(),
+                r.m.to_string(),
+                r.types.to_string(),
+                sci(&r.n, TABLE_DIGITS),
+                sci(&r.alpha, TABLE_DIGITS),
+                sci(&r.gamma, TABLE_DIGITS),
+                sci_up(&r.residual, 2),
+                r.iterations.to_string(),
+                r.quadrature_error.as_ref().map_or("—".into(), |e| sci_up(e, 2)),
             ]
         })
         .collect();
@@ -417,7 +514,7 @@ fn instances_table(runs: &[InstanceRun]) -> String {
 }
 
 /// Returns results.json: provenance, per-lemma tallies, per-instance evaluations.
-pub fn results_json(p: &Provenance, lemmas: &[Lemma], runs: &[InstanceRun]) -> Value {
+pub fn results_json(p: &Provenance, lemmas: &[Lemma], runs: &[RunRecord]) -> Value {
     let lemma_rows: Vec<Value> = lemmas
         .iter()
         .map(|l| {
@@ -439,7 +536,7 @@ pub fn results_json(p: &Provenance, lemmas: &[Lemma], runs: &[InstanceRun]) -> V
                     "lhs": sci(&b.lhs, JSON_DIGITS),
                     "relation": b.relation,
                     "rhs": sci(&b.rhs, JSON_DIGITS),
-                    "error_bound": sci(&b.error, JSON_DIGITS),
+                    "error_bound": sci_up(&b.error, JSON_DIGITS),
                     "error_source": b.error_source,
                 })),
             })
@@ -450,17 +547,16 @@ pub fn results_json(p: &Provenance, lemmas: &[Lemma], runs: &[InstanceRun]) -> V
         "version": p.version,
         "precision": p.precision,
         "seed": p.seed,
-        "command": p.command,
         "lemmas": lemma_rows,
         "instances": instance_rows,
+        "run_metadata": p.metadata.json(),
     })
 }
 
 /// The most checks kept per evaluation in results.json besides the tightest.
 const KEPT_CHECKS: usize = 20;
 
-fn run_json(run: &InstanceRun) -> Value {
-    let s = &run.solved;
+fn run_json(run: &RunRecord) -> Value {
     let evaluations: serde_json::Map<String, Value> = run
         .evaluations
         .iter()
@@ -481,14 +577,15 @@ fn run_json(run: &InstanceRun) -> Value {
         })
         .collect();
     json!({
-        "name": s.instance.name,
+        "name": run.name,
         "family": run.family,
-        "residual": sci(&s.residual, 6),
-        "iterations": s.iterations,
-        "start": sci(&s.start, JSON_DIGITS),
-        "quadrature_error": s.quadrature_error.as_ref().map(|e| sci(e, 6)),
-        "x": s.eq.x.iter().map(|v| sci(v, JSON_DIGITS)).collect::<Vec<_>>(),
-        "instance": crate::instance_file::to_value(&s.instance),
+        "residual": sci_up(&run.residual, 6),
+        "iterations": run.iterations,
+        "working_precision": run.precision,
+        "start": sci(&run.start, JSON_DIGITS),
+        "quadrature_error": run.quadrature_error.as_ref().map(|e| sci_up(e, 6)),
+        "x": run.x.iter().map(|v| sci(v, JSON_DIGITS)).collect::<Vec<_>>(),
+        "instance": run.instance,
         "evaluations": evaluations,
     })
 }
@@ -501,7 +598,7 @@ fn check_json(c: &Check) -> Value {
         "rhs": sci(&c.rhs, JSON_DIGITS),
         "margin": sci(&c.margin(), JSON_DIGITS),
         "relative_margin": sci(&c.relative_margin(), 6),
-        "error_bound": sci(&c.error, 6),
+        "error_bound": sci_up(&c.error, 6),
         "error_source": c.error_source,
         "verdict": c.verdict.name(),
         "role": match c.role { Role::Statement => "statement", Role::ProofStep => "proof step" },

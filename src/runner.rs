@@ -3,13 +3,17 @@
 //! It owns the loop and the progress line; lemma code stays silent.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rayon::prelude::*;
 use rug::Float;
+use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::families::Member;
 use crate::lemmas::Lemma;
 use crate::numeric::Context;
+use crate::shard::{self, Shard};
 use crate::solved::{self, Solved};
 use crate::verdict::{Evaluation, Verdict};
 
@@ -21,24 +25,108 @@ pub struct InstanceRun {
     pub evaluations: Vec<(&'static str, Evaluation)>,
 }
 
-/// Solves each instance and evaluates each lemma on it.
+/// What the report needs of one run, without the solved instance.
+///
+/// Records serialise exactly (every Float with all its bits), so the
+/// records of N shards, merged, render the same report as one run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The unit's index in the suite, which decides its shard.
+    pub index: usize,
+    pub family: String,
+    pub name: String,
+    pub m: usize,
+    /// A finite population's types, or a density's cells.
+    pub types: usize,
+    pub n: Float,
+    pub alpha: Float,
+    pub gamma: Float,
+    /// The working precision the instance ran at.
+    pub precision: u32,
+    pub residual: Float,
+    pub iterations: usize,
+    pub start: Float,
+    pub quadrature_error: Option<Float>,
+    pub x: Vec<Float>,
+    /// The exact instance, as its file would hold it.
+    pub instance: serde_json::Value,
+    pub evaluations: Vec<(String, Evaluation)>,
+}
+
+impl InstanceRun {
+    /// Returns the run's record, the `index`-th unit of its suite.
+    pub fn record(&self, index: usize) -> RunRecord {
+        let s = &self.solved;
+        RunRecord {
+            index,
+            family: self.family.clone(),
+            name: s.instance.name.clone(),
+            m: s.params.m,
+            types: s.instance.population.len(),
+            n: s.params.n.clone(),
+            alpha: s.params.alpha.clone(),
+            gamma: s.params.gamma.clone(),
+            precision: s.ctx.prec(),
+            residual: s.residual.clone(),
+            iterations: s.iterations,
+            start: s.start.clone(),
+            quadrature_error: s.quadrature_error.clone(),
+            x: s.eq.x.clone(),
+            instance: crate::instance_file::to_value(&s.instance),
+            evaluations: self.evaluations.iter().map(|(n, e)| (n.to_string(), e.clone())).collect(),
+        }
+    }
+}
+
+/// Solves the instances of `shard` and evaluates each lemma on them,
+/// in parallel on rayon's pool; the records come back in suite order,
+/// whatever the number of threads.
+///
+/// # Errors
+///
+/// A solver failure or a non-finite value is a harness error, returned at
+/// once; so is an interruption, which says how many instances were done.
+pub fn run_records(
+    ctx: &Context,
+    members: &[Member],
+    lemmas: &[Lemma],
+    shard: Shard,
+) -> Result<Vec<RunRecord>> {
+    let owned: Vec<(usize, &Member)> =
+        members.iter().enumerate().filter(|(k, _)| shard.owns(*k)).collect();
+    let progress = std::io::stderr().is_terminal();
+    let done = AtomicUsize::new(0);
+    let records = owned
+        .par_iter()
+        .map(|(k, member)| {
+            if shard::interrupted() {
+                let n = done.load(Ordering::SeqCst);
+                let total = owned.len();
+                return Err(Error::interrupted(format!(
+                    "the suite, {n} of {total} instances done"
+                )));
+            }
+            let run = run_one(ctx, member.family, &member.instance, lemmas)?;
+            let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+            if progress {
+                eprint!("\r\x1b[2K[{n}/{}] {}", owned.len(), member.instance.name);
+            }
+            Ok(run.record(*k))
+        })
+        .collect::<Result<Vec<_>>>();
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    records
+}
+
+/// Solves each instance and evaluates each lemma on it, in suite order.
 ///
 /// # Errors
 ///
 /// A solver failure or a non-finite value is a harness error, returned at once.
 pub fn run(ctx: &Context, members: &[Member], lemmas: &[Lemma]) -> Result<Vec<InstanceRun>> {
-    let progress = std::io::stderr().is_terminal();
-    let mut runs = Vec::with_capacity(members.len());
-    for (k, member) in members.iter().enumerate() {
-        if progress {
-            eprint!("\r\x1b[2K[{}/{}] {}", k + 1, members.len(), member.instance.name);
-        }
-        runs.push(run_one(ctx, member.family, &member.instance, lemmas)?);
-    }
-    if progress {
-        eprint!("\r\x1b[2K");
-    }
-    Ok(runs)
+    members.par_iter().map(|m| run_one(ctx, m.family, &m.instance, lemmas)).collect()
 }
 
 /// Solves one instance and evaluates the lemmas on it.
@@ -55,9 +143,17 @@ pub fn run_one(
     let name = &instance.name;
     // Every instance passes validation, whatever built it: that normalises
     // the masses exactly, so the recorded instance reproduces the run.
-    let instance = &instance.clone().validated().map_err(|e| in_instance(e, name))?;
+    let instance = &instance.clone().validated().map_err(|e| {
+        log::info!("instance \"{name}\" rejected: {e}");
+        in_instance(e, name)
+    })?;
     let ctx = &working_context(ctx, instance);
     let solved = solved::solve(ctx, instance).map_err(|e| in_instance(e, name))?;
+    log::debug!(
+        "instance \"{name}\": fixed point in {} iterations, residual {}",
+        solved.iterations,
+        crate::numeric::sci(&solved.residual, 3)
+    );
     let mut evaluations = Vec::with_capacity(lemmas.len());
     for lemma in lemmas {
         let evaluation = (lemma.evaluate)(&solved).map_err(|e| in_instance(e, name))?;
@@ -76,7 +172,15 @@ pub fn run_one(
 pub fn working_context(ctx: &Context, instance: &crate::population::Instance) -> Context {
     let n = ctx.rational(&instance.n);
     let bits = n.log2().ceil().to_u32_saturating().unwrap_or(0);
-    ctx.widened(bits.div_ceil(32) * 32)
+    let extra = bits.div_ceil(32) * 32;
+    if extra > 0 {
+        log::info!(
+            "instance \"{}\": precision raised by {extra} to {} bits for n",
+            instance.name,
+            ctx.prec() + extra
+        );
+    }
+    ctx.widened(extra)
 }
 
 fn in_instance(e: crate::Error, name: &str) -> crate::Error {
@@ -113,7 +217,7 @@ pub struct Tightest {
 }
 
 /// Counts each lemma's verdicts over the runs whose family passes `keep`.
-pub fn tally(number: &'static str, runs: &[InstanceRun], keep: impl Fn(&str) -> bool) -> Tally {
+pub fn tally(number: &'static str, runs: &[RunRecord], keep: impl Fn(&str) -> bool) -> Tally {
     let mut t = Tally {
         number,
         instances: 0,
@@ -125,7 +229,7 @@ pub fn tally(number: &'static str, runs: &[InstanceRun], keep: impl Fn(&str) -> 
         tightest: None,
     };
     for run in runs.iter().filter(|r| keep(&r.family)) {
-        let Some((_, eval)) = run.evaluations.iter().find(|(n, _)| *n == number) else {
+        let Some((_, eval)) = run.evaluations.iter().find(|(n, _)| n == number) else {
             continue;
         };
         t.instances += 1;
@@ -147,7 +251,7 @@ pub fn tally(number: &'static str, runs: &[InstanceRun], keep: impl Fn(&str) -> 
             if better {
                 t.tightest = Some(Tightest {
                     margin,
-                    instance: run.solved.instance.name.clone(),
+                    instance: run.name.clone(),
                     family: run.family.clone(),
                     label: check.label.clone(),
                     lhs: check.lhs.clone(),
@@ -163,6 +267,6 @@ pub fn tally(number: &'static str, runs: &[InstanceRun], keep: impl Fn(&str) -> 
 }
 
 /// Returns true when some lemma's statement is violated on some run.
-pub fn any_violation(runs: &[InstanceRun]) -> bool {
+pub fn any_violation(runs: &[RunRecord]) -> bool {
     runs.iter().any(|r| r.evaluations.iter().any(|(_, e)| e.verdict() == Verdict::Violated))
 }

@@ -138,6 +138,10 @@ pub fn quadrature_order(m: usize) -> usize {
 ///
 /// Fails when the fixed point or a program does not converge.
 pub fn solve(ctx: &Context, instance: &Instance) -> Result<Solved> {
+    // Ctrl-C stops every loop that solves, at its next instance.
+    if crate::shard::interrupted() {
+        return Err(crate::Error::interrupted(format!("instance \"{}\"", instance.name)));
+    }
     let params = Params::of(ctx, instance);
     let start = equilibrium::start_value(ctx, &instance.start, &params);
 

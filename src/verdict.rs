@@ -5,13 +5,14 @@
 //! bound that justifies the call and how that bound was obtained.
 
 use rug::Float;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::numeric::{finite, tol};
 use crate::solved::Solved;
 
 /// The relation a lemma claims between its two sides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Relation {
     Le,
     Lt,
@@ -45,7 +46,7 @@ impl Relation {
 }
 
 /// The outcome of one check or of one lemma on one instance.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Verdict {
     /// The relation holds with a margin wider than the error bound.
     Holds,
@@ -111,7 +112,7 @@ pub fn error_bound(solved: &Solved, scale: &Float, sensitivity: Sensitivity) -> 
 }
 
 /// Whether a check tests the lemma's statement or a step of its proof.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     /// The inequality the lemma states (with its explicit constants).
     Statement,
@@ -121,7 +122,10 @@ pub enum Role {
 }
 
 /// One comparison of two sides.
-#[derive(Clone, Debug)]
+///
+/// It serialises exactly (rug's serde form keeps every bit), so a shard's
+/// results merge into the same report as a single run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Check {
     /// Which instance of the statement: "i = 3", "j = 1", "i = 2, lower".
     pub label: String,
@@ -263,7 +267,7 @@ impl Check {
 }
 
 /// A lemma evaluated on one instance: its unmet hypotheses, or its checks.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Evaluation {
     /// The hypotheses that fail on this instance, by name.
     pub unmet: Vec<String>,

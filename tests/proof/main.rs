@@ -9,4 +9,5 @@ mod rates;
 mod reproducible;
 mod search;
 mod sensitivity;
+mod users;
 mod warm_up;
