@@ -221,6 +221,12 @@ pub fn solve_fixed_point(
                 && residual <= floor
                 && residual <= r.clone() * 2u32
             {
+                log::info!(
+                    "fixed point: residual stalled at its rounding floor {} after {} iterations; \
+                     accepted and charged to the error bounds",
+                    crate::numeric::sci_up(&residual, 3),
+                    iteration + 1
+                );
                 let eq = Equilibrium::from_scaling(types, &params.n, c);
                 return Ok(FixedPoint { eq, residual, iterations: iteration + 1 });
             }
@@ -238,10 +244,18 @@ pub fn solve_fixed_point(
                 x = x_new;
             }
             None => {
+                if iteration >= PICARD_WARMUP && since_progress < 4 {
+                    log::debug!(
+                        "fixed point: Marquardt step rejected at iteration {iteration} \
+                         (ρ = {}); falling back to a plain step",
+                        crate::numeric::sci_up(&residual, 3)
+                    );
+                }
                 // A plain step always makes progress in the scale of Q (its
                 // contraction factor is 1/2), so it is the safe fallback.
                 since_progress += 1;
                 if since_progress > 16 {
+                    log::debug!("fixed point: Marquardt steps restarted at iteration {iteration}");
                     since_progress = 0;
                 }
                 big_q = q_next;

@@ -27,7 +27,9 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
 use crate::numeric::parse_exact;
-use crate::population::{AgentType, Alpha, Cell, Instance, OutcomeSet, Population, Start};
+use crate::population::{
+    AgentType, Alpha, Cell, Instance, OutcomeSet, Population, Start, MAX_TYPES,
+};
 
 /// The largest instance file read, in bytes: far above any real population,
 /// low enough that a stray multi-gigabyte file is refused before parsing.
@@ -135,7 +137,9 @@ fn from_value(v: &Value) -> Result<Instance> {
             return Err(Error::parse("name must not contain control characters"));
         }
         Some(Value::String(s)) => s.clone(),
-        Some(other) => return Err(Error::parse(format!("name must be a string, got {other}"))),
+        Some(other) => {
+            return Err(Error::parse(format!("name must be a string, got {}", short(other))))
+        }
         None => "unnamed".to_string(),
     };
     let n = number(field(top, "n", "")?, "n")?;
@@ -226,6 +230,7 @@ fn parse_population(v: &Value) -> Result<Population> {
     }
     if let Some(types) = map.get("types") {
         let list = array(types, "population.types")?;
+        too_many("population.types", list.len())?;
         let mut out = Vec::with_capacity(list.len());
         for (k, t) in list.iter().enumerate() {
             let at = format!("types[{k}]");
@@ -241,6 +246,7 @@ fn parse_population(v: &Value) -> Result<Population> {
     }
     if let Some(cells) = map.get("cells") {
         let list = array(cells, "population.cells")?;
+        too_many("population.cells", list.len())?;
         let mut out = Vec::with_capacity(list.len());
         for (k, c) in list.iter().enumerate() {
             let at = format!("cells[{k}]");
@@ -256,6 +262,16 @@ fn parse_population(v: &Value) -> Result<Population> {
         return Ok(Population::Density(out));
     }
     Err(Error::parse("population must have a \"types\" or a \"cells\" field"))
+}
+
+/// Refuses a population beyond [`MAX_TYPES`] before parsing its numbers.
+fn too_many(at: &str, len: usize) -> Result<()> {
+    if len > MAX_TYPES {
+        return Err(Error::invalid(format!(
+            "{at} must have at most {MAX_TYPES} entries, got {len}"
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses a key outside `known`: a typo must not fall back to a default.

@@ -167,8 +167,10 @@ pub fn finite(v: Float, place: &str) -> Result<Float> {
 /// Names `field` and quotes `text` when it is not such a number.
 pub fn parse_exact(field: &str, text: &str) -> Result<Rational> {
     let bad = || {
+        let quoted: String = text.chars().take(40).collect();
+        let cut = if quoted.len() < text.len() { "..." } else { "" };
         Error::parse(format!(
-            "{field} must be a decimal string or a fraction like \"3/7\", got \"{text}\""
+            "{field} must be a decimal string or a fraction like \"3/7\", got \"{quoted}{cut}\""
         ))
     };
     let t = text.trim();
@@ -176,7 +178,8 @@ pub fn parse_exact(field: &str, text: &str) -> Result<Rational> {
         let num = parse_decimal(num.trim()).ok_or_else(bad)?;
         let den = parse_decimal(den.trim()).ok_or_else(bad)?;
         if den == 0 {
-            return Err(Error::parse(format!("{field} has a zero denominator in \"{text}\"")));
+            let quoted: String = text.chars().take(40).collect();
+            return Err(Error::parse(format!("{field} has a zero denominator in \"{quoted}\"")));
         }
         return Ok(num / den);
     }
@@ -228,6 +231,20 @@ pub fn sci(v: &Float, digits: usize) -> String {
     }
     let s = v.to_string_radix(10, Some(digits));
     tidy_exponent(&s)
+}
+
+/// The precision of numbers quoted in error messages, nothing else.
+const MESSAGE_PRECISION: u32 = 64;
+
+/// Returns an exact value for a one-line message: exact when short, else
+/// its first digits (a 10^100000 typed by mistake must not fill a screen).
+pub fn brief(v: &Rational) -> String {
+    let exact = v.to_string();
+    if exact.len() <= 40 {
+        return exact;
+    }
+    // Six digits of a message need no working precision: a fixed 64 bits.
+    format!("≈{}", sci(&Float::with_val(MESSAGE_PRECISION, v), 6))
 }
 
 /// Formats `v` like [`sci`] but rounded away from zero, for error bounds

@@ -5,10 +5,11 @@
 //! "0.1", "0.2", "0.7" sum to exactly one. Values are rounded to the working
 //! precision only when an equilibrium is built from an instance.
 
-use rug::{Float, Rational};
+use rug::ops::Pow;
+use rug::{Float, Integer, Rational};
 
 use crate::error::{Error, Result};
-use crate::numeric::Context;
+use crate::numeric::{brief, Context};
 
 /// One agent type of a finite population: ideal point, weights, mass.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,6 +130,18 @@ impl Population {
 
 /// The most boxes of the cut grid searched for p_max.
 pub const P_MAX_GRID: usize = 100_000;
+
+/// The largest n accepted, as a power of ten: the working precision rises
+/// by log2 n bits, and beyond 10^4000 (13,300 extra bits) one solve takes minutes.
+pub const MAX_N_DIGITS: u32 = 4000;
+
+/// The most issues accepted: each step of the fixed-point solver factors a
+/// dense 2m × 2m Jacobian in MPFR.
+pub const MAX_ISSUES: usize = 64;
+
+/// The most types (or cells) accepted; the solver's cost and memory are
+/// linear in their number, and 10^5 types at 256 bits take minutes.
+pub const MAX_TYPES: usize = 100_000;
 
 /// The feasible set χ: a box or a ball.
 #[derive(Clone, Debug, PartialEq)]
@@ -283,7 +296,26 @@ impl Instance {
             return Err(Error::invalid("number of issues m must be at least 1, got 0"));
         }
         if self.n < 1 {
-            return Err(Error::invalid(format!("n must be at least 1, got {}", self.n)));
+            return Err(Error::invalid(format!("n must be at least 1, got {}", brief(&self.n))));
+        }
+        if self.n > Rational::from(Integer::from(10).pow(MAX_N_DIGITS)) {
+            return Err(Error::invalid(format!(
+                "n must be at most 1e{MAX_N_DIGITS}, got {}: the working precision \
+                 rises with log2 n",
+                brief(&self.n)
+            )));
+        }
+        if m > MAX_ISSUES {
+            return Err(Error::invalid(format!(
+                "number of issues m must be at most {MAX_ISSUES}, got {m}: the fixed-point \
+                 solver factors a 2m × 2m Jacobian"
+            )));
+        }
+        if self.population.len() > MAX_TYPES {
+            return Err(Error::invalid(format!(
+                "population must have at most {MAX_TYPES} types or cells, got {}",
+                self.population.len()
+            )));
         }
         if let Alpha::Exact(a) = &self.alpha {
             positive("alpha", a)?;
@@ -294,7 +326,8 @@ impl Instance {
             // overflows any precision for large n and means a typo.
             if *exponent < -8 || *exponent > 8 {
                 return Err(Error::invalid(format!(
-                    "alpha.power_of_n must lie in [-8, 8], got {exponent}"
+                    "alpha.power_of_n must lie in [-8, 8], got {}",
+                    brief(exponent)
                 )));
             }
         }
@@ -303,7 +336,8 @@ impl Instance {
         if self.w_max < self.w_min {
             return Err(Error::invalid(format!(
                 "weight_box.max must be at least weight_box.min {}, got {}",
-                self.w_min, self.w_max
+                brief(&self.w_min),
+                brief(&self.w_max)
             )));
         }
         if let Some(eps) = &self.epsilon {
@@ -331,7 +365,8 @@ impl Instance {
                     if hi[j] < lo[j] {
                         return Err(Error::invalid(format!(
                             "outcome_set.box.hi[{j}] must be at least lo[{j}] {}, got {}",
-                            lo[j], hi[j]
+                            brief(&lo[j]),
+                            brief(&hi[j])
                         )));
                     }
                 }
@@ -366,7 +401,8 @@ impl Instance {
                         if c.hi[j] <= c.lo[j] {
                             return Err(Error::invalid(format!(
                                 "cells[{k}].hi[{j}] must exceed lo[{j}] {}, got {}",
-                                c.lo[j], c.hi[j]
+                                brief(&c.lo[j]),
+                                brief(&c.hi[j])
                             )));
                         }
                     }
@@ -394,7 +430,7 @@ fn positive(field: &str, v: &Rational) -> Result<()> {
     if *v > 0 {
         Ok(())
     } else {
-        Err(Error::invalid(format!("{field} must be positive, got {v}")))
+        Err(Error::invalid(format!("{field} must be positive, got {}", brief(v))))
     }
 }
 
@@ -411,7 +447,10 @@ fn weights(field: &str, w: &[Rational], (w_min, w_max): (&Rational, &Rational)) 
         positive(&format!("weight {field}[{j}]"), wj)?;
         if wj < w_min || wj > w_max {
             return Err(Error::invalid(format!(
-                "weight {field}[{j}] must lie in the weight box [{w_min}, {w_max}], got {wj}"
+                "weight {field}[{j}] must lie in the weight box [{}, {}], got {}",
+                brief(w_min),
+                brief(w_max),
+                brief(wj)
             )));
         }
     }

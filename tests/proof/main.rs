@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod hardened_input;
 mod inputs;
 mod metamorphic;
 mod rates;
