@@ -298,7 +298,7 @@ impl Instance {
         if self.n < 1 {
             return Err(Error::invalid(format!("n must be at least 1, got {}", brief(&self.n))));
         }
-        if self.n > Rational::from(Integer::from(10).pow(MAX_N_DIGITS)) {
+        if self.n > Integer::from(10).pow(MAX_N_DIGITS) {
             return Err(Error::invalid(format!(
                 "n must be at most 1e{MAX_N_DIGITS}, got {}: the working precision \
                  rises with log2 n",
