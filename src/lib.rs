@@ -30,6 +30,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod agent;
+pub mod audit;
 pub mod equilibrium;
 pub mod error;
 pub mod families;
@@ -39,6 +40,8 @@ pub mod instance_file;
 pub mod lemmas;
 pub mod numeric;
 pub mod population;
+#[path = "../proofs/mod.rs"]
+pub mod proofs;
 pub mod quadrature;
 pub mod rates;
 pub mod records;

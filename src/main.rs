@@ -31,9 +31,11 @@ macro_rules! say_raw {
 
 use std::time::Instant;
 
+use equal_power::audit::{self, Erratum, InstanceAudit, Proof, Tallies};
 use equal_power::families::{self, Member, SUITE_SEED};
 use equal_power::lemmas::{self, Lemma};
 use equal_power::numeric::{Context, DEFAULT_PRECISION};
+use equal_power::proofs;
 use equal_power::report::{self, Provenance, RunMetadata};
 use equal_power::runner::RunRecord;
 use equal_power::shard::{self, Shard};
@@ -112,6 +114,24 @@ enum Command {
         #[arg(long)]
         save: Option<PathBuf>,
         /// Write REPORT.md and results.json of the merged run into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Audits the proofs step by step: each chain of (in)equalities, link by link, on the suite.
+    ///
+    /// Prints every chain with per-link verdicts and margins; with --out also
+    /// writes AUDIT.md (the errata table) and each erratum's witness instance.
+    /// Example: equal-power audit B.3 --family random-finite
+    Audit {
+        /// Only the proofs of these results (all when none is given).
+        proofs: Vec<String>,
+        /// Seed of the default suite's random families.
+        #[arg(long, default_value_t = SUITE_SEED)]
+        seed: u64,
+        /// Only these families of the suite.
+        #[arg(long = "family")]
+        families: Vec<String>,
+        /// Write AUDIT.md and the witnesses under DIR/audit/.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -259,13 +279,27 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Merge { files, save, out } => merge(&set, &files, save, out),
         Command::Describe { lemma } => describe(lemma.as_deref()).map(|()| false),
+        Command::Audit { proofs, seed, families, out } => {
+            let proofs = selected_proofs(&proofs)?;
+            let lemmas = lemmas::registry();
+            let members = suite(seed, &families)?;
+            let started = Instant::now();
+            let runs = runner::run_audited(&set.ctx, &members, &lemmas, &proofs, Shard::WHOLE)?;
+            let (records, audits): (Vec<RunRecord>, Vec<_>) = runs.into_iter().unzip();
+            let audits: Vec<InstanceAudit> = audits.into_iter().flatten().collect();
+            let durations = vec![("audit".to_string(), started.elapsed().as_secs_f64())];
+            let audit = Audited { proofs: &proofs, lemmas: &lemmas, records: &records, audits };
+            let md = audit.write(&set, out.as_deref(), seed, durations)?;
+            say!("{}", md.trim_end());
+            Ok(false)
+        }
         Command::Report { out, seed, families, search_cases, no_rates } => {
             let parts = Parts { families, search_cases, rates: !no_rates };
             write_report(&set, &out, seed, &parts)
         }
         Command::Rates { out } => write_rates(&set, &out).map(|_| false),
         Command::Search { lemmas, cases, seed, out } => {
-            run_search(&set, &selected(&lemmas)?, cases, seed, &out).map(|(found, _)| found)
+            run_search(&set, &selected(&lemmas)?, cases, seed, &out).map(|(found, _, _)| found)
         }
         Command::Replay { file, lemmas } => check_file(&set, &file, &lemmas),
         Command::NewInstance => {
@@ -273,6 +307,17 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(false)
         }
     }
+}
+
+fn selected_proofs(keys: &[String]) -> Result<Vec<Proof>> {
+    if keys.is_empty() {
+        return Ok(proofs::registry());
+    }
+    keys.iter()
+        .map(|k| {
+            proofs::find(k).ok_or_else(|| Error::invalid(format!("no audited proof of \"{k}\"")))
+        })
+        .collect()
 }
 
 fn selected(keys: &[String]) -> Result<Vec<Lemma>> {
@@ -479,8 +524,11 @@ fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts)
     let mut durations = Vec::new();
 
     let started = Instant::now();
-    let runs = runner::run_records(ctx, &members, &lemmas, Shard::WHOLE)
+    let proofs = proofs::registry();
+    let runs = runner::run_audited(ctx, &members, &lemmas, &proofs, Shard::WHOLE)
         .map_err(|e| interrupted_in(e, "the suite"))?;
+    let (runs, audits): (Vec<RunRecord>, Vec<_>) = runs.into_iter().unzip();
+    let mut audits: Vec<InstanceAudit> = audits.into_iter().flatten().collect();
     durations.push(("suite".to_string(), started.elapsed().as_secs_f64()));
 
     let started = Instant::now();
@@ -493,11 +541,29 @@ fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts)
     let started = Instant::now();
     let mut search_md = None;
     if parts.search_cases > 0 {
-        let (_, md) = run_search(set, &lemmas, parts.search_cases, seed, out)
+        let (_, md, tightest) = run_search(set, &lemmas, parts.search_cases, seed, out)
             .map_err(|e| interrupted_in(e, "the search"))?;
         search_md = Some(md);
         durations.push(("search".to_string(), started.elapsed().as_secs_f64()));
+
+        // The search's tightest instances are audited too: they sit where
+        // the bounds are sharpest.
+        let started = Instant::now();
+        for instance in tightest {
+            let name = instance.name.clone();
+            let run = runner::run_one(ctx, "search", &instance, &[])?;
+            let audit = InstanceAudit::of(&run.solved, &proofs).map_err(|e| Error {
+                kind: e.kind,
+                message: format!("instance \"{name}\": {e}"),
+            })?;
+            audits.push(audit);
+        }
+        durations
+            .push(("audit of the search's instances".to_string(), started.elapsed().as_secs_f64()));
     }
+    let audited = Audited { proofs: &proofs, lemmas: &lemmas, records: &runs, audits };
+    let errata = audited.errata(None)?;
+    audited.write(set, Some(out), seed, Vec::new())?;
 
     let provenance = Provenance {
         version: env!("CARGO_PKG_VERSION"),
@@ -506,6 +572,7 @@ fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts)
         metadata: metadata(set, durations),
     };
     let mut md = report::report_markdown(&provenance, &lemmas, &runs);
+    md.push_str(&errata_section(&errata));
     if parts.rates {
         md.push_str(&rates_section(&rates));
     }
@@ -519,6 +586,207 @@ fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts)
     say!("{}", report::summary(&lemmas, &runs).render(set.format));
     say!("wrote {} and {}", out.join("REPORT.md").display(), out.join("results.json").display());
     Ok(runner::any_violation(&runs))
+}
+
+/// The audit of a run: the proofs' chains tallied, and the lemmas' own
+/// [step] checks, which are proof steps too.
+struct Audited<'a> {
+    proofs: &'a [Proof],
+    lemmas: &'a [Lemma],
+    records: &'a [RunRecord],
+    audits: Vec<InstanceAudit>,
+}
+
+impl Audited<'_> {
+    fn tallies(&self) -> Tallies {
+        let mut tallies = Tallies::default();
+        for a in &self.audits {
+            tallies.add(a);
+        }
+        tallies
+    }
+
+    /// Returns the errata, saving each witness under OUT/audit/ when given.
+    fn errata(&self, out: Option<&std::path::Path>) -> Result<Vec<Erratum>> {
+        let tallies = self.tallies();
+        let mut errata = Vec::new();
+        let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
+        for t in tallies.errata() {
+            let proof = self.proofs.iter().find(|p| p.number == t.proof).expect("a listed proof");
+            let k = count.entry(t.proof).or_default();
+            *k += 1;
+            let file = format!("audit/{}-{k}.json", t.proof);
+            let (_, name, check) = t.witness.as_ref().expect("an erratum has a witness");
+            if let Some(out) = out {
+                let instance = &tallies.witnesses[name];
+                let mut provenance = erratum_provenance(check);
+                provenance["proof"] = t.proof.into();
+                provenance["display"] = t.display.into();
+                provenance["link"] = (t.link + 1).into();
+                instance_file::save(&out.join(&file), instance, Some(provenance))?;
+            }
+            errata.extend(Erratum::of_link(t, proof, file));
+        }
+        errata.extend(self.step_errata(out, &mut count)?);
+        Ok(errata)
+    }
+
+    /// The lemmas' [step] checks that fail, grouped by their label with
+    /// the index of i or j blanked out, each with its smallest witness.
+    fn step_errata(
+        &self,
+        out: Option<&std::path::Path>,
+        count: &mut std::collections::BTreeMap<&str, usize>,
+    ) -> Result<Vec<Erratum>> {
+        let mut errata = Vec::new();
+        for lemma in self.lemmas {
+            let mut groups: Vec<(String, usize, usize, &RunRecord, &equal_power::verdict::Check)> =
+                Vec::new();
+            for run in self.records {
+                let Some((_, eval)) = run.evaluations.iter().find(|(n, _)| n == lemma.number)
+                else {
+                    continue;
+                };
+                for c in
+                    eval.checks.iter().filter(|c| c.role == equal_power::verdict::Role::ProofStep)
+                {
+                    let key: String = blank_indices(&c.label);
+                    let violated = c.verdict == equal_power::verdict::Verdict::Violated;
+                    let entry = match groups.iter_mut().find(|g| g.0 == key) {
+                        Some(g) => g,
+                        None => {
+                            groups.push((key.clone(), 0, 0, run, c));
+                            groups.last_mut().expect("just pushed")
+                        }
+                    };
+                    entry.2 += 1;
+                    if violated {
+                        let smaller = entry.1 == 0 || run.types * run.m < entry.3.types * entry.3.m;
+                        entry.1 += 1;
+                        if smaller {
+                            entry.3 = run;
+                            entry.4 = c;
+                        }
+                    }
+                }
+            }
+            for (key, violated, evaluated, run, check) in groups.into_iter().filter(|g| g.1 > 0) {
+                let k = count.entry(lemma.number).or_default();
+                *k += 1;
+                let file = format!("audit/{}-{k}.json", lemma.number);
+                if let Some(out) = out {
+                    let instance = instance_file::from_str(&run.instance.to_string())?;
+                    let mut provenance = erratum_provenance(check);
+                    provenance["lemma"] = lemma.number.into();
+                    instance_file::save(&out.join(&file), &instance, Some(provenance))?;
+                }
+                errata.push(Erratum {
+                    proof: lemma.number.to_string(),
+                    location: format!("the lemma module's [step] check: {key}"),
+                    written: format!("{} (as labelled)", check.label),
+                    violated,
+                    evaluated,
+                    witness: run.name.clone(),
+                    witness_file: file,
+                    sides: audit::sides(check),
+                    correction: audit::correction(check),
+                    used_by: String::new(),
+                });
+            }
+        }
+        Ok(errata)
+    }
+
+    /// Writes AUDIT.md (with --out) and returns its text.
+    fn write(
+        &self,
+        set: &Settings,
+        out: Option<&std::path::Path>,
+        seed: u64,
+        durations: Vec<(String, f64)>,
+    ) -> Result<String> {
+        let tallies = self.tallies();
+        let errata = self.errata(out)?;
+        let mut md = String::from("# equal-power audit\n\n");
+        md.push_str(&provenance_block(set, Some(seed), durations));
+        md.push_str(AUDIT_GUIDE);
+        md.push_str(&errata_section(&errata));
+        let falsified: Vec<String> = self
+            .lemmas
+            .iter()
+            .filter(|l| runner::tally(l.number, self.records, |_| true).violated > 0)
+            .map(|l| l.number.to_string())
+            .collect();
+        md.push_str("\n### Findings that falsify a lemma as stated\n\n");
+        if falsified.is_empty() {
+            md.push_str("None: no lemma's statement is violated on these instances.\n");
+        } else {
+            md.push_str(&format!(
+                "Statements violated: {} (see REPORT.md).\n",
+                falsified.join(", ")
+            ));
+        }
+        md.push_str("\n## Proof by proof\n");
+        md.push_str(&audit::chains_markdown(self.proofs, &tallies));
+        if let Some(dir) = out {
+            report::write_atomically(&dir.join("AUDIT.md"), &md)?;
+        }
+        Ok(md)
+    }
+}
+
+const AUDIT_GUIDE: &str = "Each proof is encoded as the paper writes it: chains \
+E0 rel E1 rel E2 … of expressions in the instance's quantities, every expression computed from \
+the paper's definitions. Each link is checked like a lemma's side (holds, violated, undecided), \
+with an error bound for rounding and, where the terms rest on c = f(c), the fixed-point \
+residual. A ≤ or ≥ whose sides agree to that bound holds as a tie. The lemmas' own [step] \
+checks are proof steps too and are listed with the errata. Instances: the default suite and \
+the search's tightest instance per lemma.\n";
+
+/// REPORT.md's and AUDIT.md's errata section.
+fn errata_section(errata: &[Erratum]) -> String {
+    let mut md = String::from(
+        "\n## Errata\n\nEvery step of a proof that fails on some instance (details and every \
+         chain in [AUDIT.md](AUDIT.md)). A failing step does not by itself falsify its lemma.\n\n",
+    );
+    if errata.is_empty() {
+        md.push_str("No step fails on these instances.\n");
+    } else {
+        md.push_str(&audit::errata_table(errata).markdown());
+        md.push('\n');
+    }
+    md
+}
+
+/// The provenance of an erratum's witness: the failing link's two sides.
+fn erratum_provenance(check: &equal_power::verdict::Check) -> serde_json::Value {
+    serde_json::json!({
+        "check": check.label,
+        "lhs": equal_power::numeric::sci(&check.lhs, 20),
+        "relation": check.relation.symbol(),
+        "rhs": equal_power::numeric::sci(&check.rhs, 20),
+        "error_bound": equal_power::numeric::sci_up(&check.error, 6),
+        "correction": audit::correction(check),
+        "version": env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// Replaces every run of digits by "k", so "i = 3, lower" groups with "i = 7, lower".
+fn blank_indices(label: &str) -> String {
+    let mut out = String::with_capacity(label.len());
+    let mut in_digits = false;
+    for ch in label.chars() {
+        if ch.is_ascii_digit() {
+            if !in_digits {
+                out.push('k');
+            }
+            in_digits = true;
+        } else {
+            out.push(ch);
+            in_digits = false;
+        }
+    }
+    out
 }
 
 /// Says which stage an interruption stopped.
@@ -553,14 +821,15 @@ fn rates_section(rates: &[rates::Row]) -> String {
     md
 }
 
-/// Runs a search, saves its findings and SEARCH.md; Ok((found a violation, SEARCH.md)).
+/// Runs a search, saves its findings and SEARCH.md; returns whether it
+/// found a violation, SEARCH.md's body, and the tightest instance per lemma.
 fn run_search(
     set: &Settings,
     lemmas: &[Lemma],
     cases: usize,
     seed: u64,
     out: &std::path::Path,
-) -> Result<(bool, String)> {
+) -> Result<(bool, String, Vec<equal_power::population::Instance>)> {
     let ctx = &set.ctx;
     let started = Instant::now();
     say!("search seed {seed}, {cases} cases, precision {} bits", ctx.prec());
@@ -580,6 +849,7 @@ fn run_search(
         return Err(Error::interrupted("the search"));
     }
     let mut any = false;
+    let mut tightest = Vec::new();
     for (number, entry) in &found.lemmas {
         for (k, instance) in entry.violations.iter().enumerate() {
             any = true;
@@ -593,6 +863,9 @@ fn run_search(
         if let Some((_, instance)) = &entry.tightest {
             let path = out.join("search").join(format!("tightest-{number}.json"));
             instance_file::save(&path, instance, None)?;
+            if !tightest.contains(instance) {
+                tightest.push(instance.clone());
+            }
         }
     }
     let body = search::markdown(&found, lemmas);
@@ -601,7 +874,7 @@ fn run_search(
     let md = format!("# equal-power search\n\n{block}{body}");
     report::write_atomically(&out.join("SEARCH.md"), &md)?;
     say!("wrote {}", out.join("SEARCH.md").display());
-    Ok((any, body))
+    Ok((any, body, tightest))
 }
 
 /// The provenance block of a saved counterexample: seed, precision, start, sides.

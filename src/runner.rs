@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use rug::Float;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{InstanceAudit, Proof};
 use crate::error::{Error, Result};
 use crate::families::Member;
 use crate::lemmas::Lemma;
@@ -92,11 +93,28 @@ pub fn run_records(
     lemmas: &[Lemma],
     shard: Shard,
 ) -> Result<Vec<RunRecord>> {
+    let runs = run_audited(ctx, members, lemmas, &[], shard)?;
+    Ok(runs.into_iter().map(|(record, _)| record).collect())
+}
+
+/// Like [`run_records`], and audits the proofs of `proofs` on each solved
+/// instance in the same pass (an empty list audits nothing).
+///
+/// # Errors
+///
+/// As [`run_records`].
+pub fn run_audited(
+    ctx: &Context,
+    members: &[Member],
+    lemmas: &[Lemma],
+    proofs: &[Proof],
+    shard: Shard,
+) -> Result<Vec<(RunRecord, Option<InstanceAudit>)>> {
     let owned: Vec<(usize, &Member)> =
         members.iter().enumerate().filter(|(k, _)| shard.owns(*k)).collect();
     let progress = std::io::stderr().is_terminal();
     let done = AtomicUsize::new(0);
-    let records = owned
+    let runs = owned
         .par_iter()
         .map(|(k, member)| {
             if shard::interrupted() {
@@ -107,17 +125,23 @@ pub fn run_records(
                 )));
             }
             let run = run_one(ctx, member.family, &member.instance, lemmas)?;
+            let audit = if proofs.is_empty() {
+                None
+            } else {
+                let name = &member.instance.name;
+                Some(InstanceAudit::of(&run.solved, proofs).map_err(|e| in_instance(e, name))?)
+            };
             let n = done.fetch_add(1, Ordering::SeqCst) + 1;
             if progress {
                 eprint!("\r\x1b[2K[{n}/{}] {}", owned.len(), member.instance.name);
             }
-            Ok(run.record(*k))
+            Ok((run.record(*k), audit))
         })
         .collect::<Result<Vec<_>>>();
     if progress {
         eprint!("\r\x1b[2K");
     }
-    records
+    runs
 }
 
 /// Solves each instance and evaluates each lemma on it, in suite order.

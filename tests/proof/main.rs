@@ -1,5 +1,6 @@
 //! The proof sanity check: one integration binary, one module per part of the paper.
 
+mod audit;
 mod bad_input;
 mod cli;
 mod common;

@@ -1,0 +1,22 @@
+//! One module per proof, in the paper's order, and the audit's registry.
+//!
+//! A proof module encodes the chains of (in)equalities of its proof as the
+//! paper writes them ([`crate::audit::ChainBuilder`]), each expression
+//! computed from the paper's definitions on a solved instance, never from
+//! the lemma under test or a later one. Where the text has a typo, the
+//! module encodes the literal chain and the reading the proof uses, and
+//! says so in its `DIFFERENCE:` notes.
+
+use crate::audit::Proof;
+
+pub mod aggregate_weight_is_large;
+
+/// Every audited proof, in the paper's order.
+pub fn registry() -> Vec<Proof> {
+    vec![aggregate_weight_is_large::PROOF]
+}
+
+/// Finds a proof by the number of the result it proves.
+pub fn find(number: &str) -> Option<Proof> {
+    registry().into_iter().find(|p| p.number.eq_ignore_ascii_case(number))
+}

@@ -1,0 +1,92 @@
+//! The proof-step audit (issue 5): the chains that are correct hold on the
+//! default suite, the recorded errata fail there, and every witness saved
+//! under reports/audit/ still shows its erratum when replayed.
+
+use std::collections::BTreeSet;
+
+use equal_power::audit::InstanceAudit;
+use equal_power::verdict::Verdict;
+use equal_power::{instance_file, lemmas, proofs, runner};
+
+use crate::common::{ctx, suite};
+
+/// The links of the proofs' chains that the project records as errata:
+/// (proof, display, 1-based link). Every other link must hold.
+const KNOWN_ERRATA: &[(&str, &str, usize)] =
+    &[("B.3", "first display, as written", 2), ("B.3", "first display, as written", 3)];
+
+#[test]
+fn correct_chains_hold_and_recorded_errata_fail_on_the_suite() {
+    let proofs = proofs::registry();
+    let mut seen_failing = BTreeSet::new();
+    for run in suite() {
+        let audit = InstanceAudit::of(&run.solved, &proofs).unwrap();
+        for (_, number, proof) in &audit.audits {
+            for chain in &proof.chains {
+                for (k, link) in chain.links.iter().enumerate() {
+                    let key = (*number, chain.display, k + 1);
+                    let known = KNOWN_ERRATA.contains(&key);
+                    match link.verdict {
+                        Verdict::Violated if known => {
+                            seen_failing.insert(key);
+                        }
+                        Verdict::Holds => {}
+                        _ if known => {}
+                        ref v => panic!(
+                            "{number}, {}, {}: {v:?} on {} ({} {} {}, error bound {})",
+                            chain.display,
+                            link.label,
+                            run.solved.instance.name,
+                            link.lhs,
+                            link.relation.symbol(),
+                            link.rhs,
+                            link.error
+                        ),
+                    }
+                }
+            }
+        }
+    }
+    for erratum in KNOWN_ERRATA {
+        assert!(seen_failing.contains(erratum), "recorded erratum {erratum:?} no longer fails");
+    }
+}
+
+#[test]
+fn every_saved_witness_still_shows_its_erratum() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/audit");
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let proofs = proofs::registry();
+    let mut replayed = 0;
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let provenance = &value["provenance"];
+        let label = provenance["check"].as_str().unwrap();
+        let instance = instance_file::load(&path).unwrap();
+        let shown = if let Some(lemma) = provenance["lemma"].as_str() {
+            let lemma = lemmas::find(lemma).unwrap();
+            let run = runner::run_one(&ctx(), "witness", &instance, &[lemma]).unwrap();
+            run.evaluations[0]
+                .1
+                .checks
+                .iter()
+                .any(|c| c.label == label && c.verdict == Verdict::Violated)
+        } else {
+            let display = provenance["display"].as_str().unwrap();
+            let run = runner::run_one(&ctx(), "witness", &instance, &[]).unwrap();
+            let audit = InstanceAudit::of(&run.solved, &proofs).unwrap();
+            audit
+                .audits
+                .iter()
+                .flat_map(|(_, _, a)| &a.chains)
+                .filter(|c| c.display == display)
+                .flat_map(|c| &c.links)
+                .any(|l| l.label == label && l.verdict == Verdict::Violated)
+        };
+        assert!(shown, "{}: \"{label}\" is no longer violated", path.display());
+        replayed += 1;
+    }
+    assert!(replayed > 0, "reports/audit/ holds no witness");
+}
