@@ -6,7 +6,7 @@
 //! evidence that is labelled as such and never enters a verdict of a lemma.
 
 /// A least-squares line through (log10 n, log10 value) points.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Fit {
     pub slope: f64,
     pub intercept: f64,
@@ -18,7 +18,7 @@ pub struct Fit {
 }
 
 /// How a measured slope compares with the claimed exponent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RateVerdict {
     /// The quantity decays at least as fast as claimed.
     Consistent,

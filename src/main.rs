@@ -168,6 +168,15 @@ enum Command {
         /// Directory to write into.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
+        /// Only the sweeps of these families ("finite m=1", "warm-up m=1", ...).
+        #[arg(long = "family")]
+        families: Vec<String>,
+        /// Run only the sweeps of shard K of N (index ≡ K−1 mod N); needs --save.
+        #[arg(long, requires = "save")]
+        shard: Option<String>,
+        /// Save the exact rows of the sweeps run (a shard's input to `merge`), write nothing else.
+        #[arg(long)]
+        save: Option<PathBuf>,
     },
     /// Searches for counterexamples: random instances, a targeted climb, shrinking.
     ///
@@ -297,7 +306,14 @@ fn run(cli: Cli) -> Result<bool> {
             let parts = Parts { families, search_cases, rates: !no_rates };
             write_report(&set, &out, seed, &parts)
         }
-        Command::Rates { out } => write_rates(&set, &out).map(|_| false),
+        Command::Rates { out, families, shard: None, save: None } => {
+            write_rates(&set, &out, &families).map(|_| false)
+        }
+        Command::Rates { families, shard, save: Some(save), .. } => {
+            let shard = shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
+            save_rates_shard(&set, &families, shard, &save).map(|_| false)
+        }
+        Command::Rates { save: None, .. } => unreachable!("clap requires --save with --shard"),
         Command::Search { lemmas, cases, seed, out } => {
             run_search(&set, &selected(&lemmas)?, cases, seed, &out).map(|(found, _, _)| found)
         }
@@ -402,6 +418,17 @@ fn merge(
     save: Option<PathBuf>,
     out: Option<PathBuf>,
 ) -> Result<bool> {
+    let kind = records::kind_of(&files[0])?;
+    if kind == records::RATES_KIND {
+        let shards = files.iter().map(|f| records::load_rates(f)).collect::<Result<Vec<_>>>()?;
+        let merged = records::merge_rates(shards)?;
+        let Some(out) = out else {
+            return Err(Error::invalid("merge: rates shards need --out DIR to write RATES.md"));
+        };
+        let rows: Vec<rates::Row> = merged.rows.into_iter().flat_map(|(_, r)| r).collect();
+        render_rates(set, &out, &rows, Vec::new())?;
+        return Ok(false);
+    }
     let shards = files.iter().map(|f| records::load(f)).collect::<Result<Vec<_>>>()?;
     let merged = records::merge(shards)?;
     let lemmas = selected(&merged.lemmas)?;
@@ -479,7 +506,14 @@ fn provenance_block(set: &Settings, seed: Option<u64>, durations: Vec<(String, f
 fn metadata(set: &Settings, durations: Vec<(String, f64)>) -> RunMetadata {
     RunMetadata {
         command: std::iter::once("equal-power".to_string())
-            .chain(std::env::args().skip(1))
+            .chain(std::env::args().skip(1).map(|a| {
+                // Quoted as a shell would need it, so the line can be rerun.
+                if a.contains([' ', '"', '\'', '$']) {
+                    format!("'{}'", a.replace('\'', "'\\''"))
+                } else {
+                    a
+                }
+            }))
             .collect::<Vec<_>>()
             .join(" "),
         commit: equal_power::records::git_commit(),
@@ -534,7 +568,7 @@ fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts)
     let started = Instant::now();
     let mut rates = Vec::new();
     if parts.rates {
-        rates = write_rates(set, out).map_err(|e| interrupted_in(e, "the rate sweeps"))?;
+        rates = write_rates(set, out, &[]).map_err(|e| interrupted_in(e, "the rate sweeps"))?;
         durations.push(("rates".to_string(), started.elapsed().as_secs_f64()));
     }
 
@@ -905,34 +939,98 @@ fn provenance_of(run: &runner::InstanceRun, seed: u64, precision: u32) -> serde_
 }
 
 /// Runs the rate sweeps and writes RATES.md, rates.csv and the plots.
-fn write_rates(set: &Settings, out: &std::path::Path) -> Result<Vec<rates::Row>> {
-    let ctx = &set.ctx;
+fn write_rates(
+    set: &Settings,
+    out: &std::path::Path,
+    families: &[String],
+) -> Result<Vec<rates::Row>> {
     let started = Instant::now();
+    let units = sweep_units(set, families, Shard::WHOLE)?;
+    let rows: Vec<rates::Row> = units.into_iter().flat_map(|(_, rows)| rows).collect();
+    render_rates(set, out, &rows, vec![("rates".into(), started.elapsed().as_secs_f64())])?;
+    Ok(rows)
+}
+
+/// Runs the sweeps of `shard`, with a progress line.
+fn sweep_units(
+    set: &Settings,
+    families: &[String],
+    shard: Shard,
+) -> Result<Vec<(usize, Vec<rates::Row>)>> {
+    let known = rates::families();
+    if let Some(bad) = families.iter().find(|f| !known.contains(&f.as_str())) {
+        let mut names = known.clone();
+        names.dedup();
+        return Err(Error::invalid(format!(
+            "--family \"{bad}\": expected one of {}",
+            names.join(", ")
+        )));
+    }
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let progress = |name: &str| {
+    let progress = move |name: &str| {
         if terminal {
             eprint!("\r\x1b[2Krates: {name}");
         }
     };
-    let rows = rates::run(ctx, &rates::default_decades(), &progress)?;
+    let decades = rates::default_decades();
+    let units = rates::run_units(&set.ctx, &decades, families, shard, &progress);
     if terminal {
         eprint!("\r\x1b[2K");
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    units
+}
+
+/// Runs the sweeps of one shard and saves their exact rows.
+fn save_rates_shard(
+    set: &Settings,
+    families: &[String],
+    shard: Shard,
+    path: &std::path::Path,
+) -> Result<()> {
+    let started = Instant::now();
+    let rows = sweep_units(set, families, shard)?;
+    let file = records::RatesFile {
+        kind: records::RATES_KIND.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        precision: set.ctx.prec(),
+        decades: rates::default_decades(),
+        families: families.to_vec(),
+        units: rates::unit_count(families),
+        shard,
+        rows,
+    };
+    let meta = metadata(set, vec![("rates".into(), started.elapsed().as_secs_f64())]);
+    records::save_rates(path, &file, &meta)?;
+    say!(
+        "rates shard {shard}: {} of {} sweeps, saved {}",
+        file.rows.len(),
+        file.units,
+        path.display()
+    );
+    Ok(())
+}
+
+/// Writes RATES.md, rates.csv and the plots of a whole run's rows.
+fn render_rates(
+    set: &Settings,
+    out: &std::path::Path,
+    rows: &[rates::Row],
+    durations: Vec<(String, f64)>,
+) -> Result<()> {
     let mut md = String::from("# equal-power rates\n\n");
-    md.push_str(&provenance_block(set, None, vec![("rates".into(), elapsed)]));
+    md.push_str(&provenance_block(set, None, durations));
     md.push_str(RATES_INTRO);
-    md.push_str(&rates::markdown(&rows));
+    md.push_str(&rates::markdown(rows));
     md.push_str("\n\n## Plots\n\n");
-    for row in &rows {
+    for row in rows {
         let name = rates::plot_name(row);
         report::write_atomically(&out.join("rates").join(&name), &rates::svg(row))?;
         md.push_str(&format!("![{} {} {}](rates/{name})\n", row.source, row.family, row.schedule));
     }
-    report::write_atomically(&out.join("rates.csv"), &rates::csv(&rows))?;
+    report::write_atomically(&out.join("rates.csv"), &rates::csv(rows))?;
     report::write_atomically(&out.join("RATES.md"), &md)?;
     say!("wrote {}", out.join("RATES.md").display());
-    Ok(rows)
+    Ok(())
 }
 
 /// More threads than this would only exhaust the machine: the work is CPU-bound.

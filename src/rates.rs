@@ -26,8 +26,12 @@
 //! And one-issue densities are also solved in closed form
 //! ([`one_issue`]), so their vanishing integrals carry no quadrature error.
 
+use std::borrow::Cow;
+
+use rayon::prelude::*;
 use rug::ops::Pow;
 use rug::{Float, Rational};
+use serde::{Deserialize, Serialize};
 
 use crate::agent;
 use crate::equilibrium::{self, Equilibrium, Params};
@@ -36,6 +40,7 @@ use crate::fit::{self, Fit, RateVerdict};
 use crate::numeric::{log10_abs, tol, Context};
 use crate::population::{AgentType, Alpha, Cell, Instance, OutcomeSet, Population, Start};
 use crate::runner;
+use crate::shard::Shard;
 use crate::solved::{self, Solved};
 
 mod claims;
@@ -65,7 +70,7 @@ pub fn wide_decades() -> Vec<u32> {
 }
 
 /// One measured point: the quantity, its rounding floor, the explicit bound.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Point {
     /// log10 of the swept variable (n, or 1/ε).
     pub x: f64,
@@ -237,10 +242,11 @@ impl Sweep {
 }
 
 /// One row of the rates table: a claim on one sweep.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Row {
-    pub claim: &'static str,
-    pub source: &'static str,
-    pub quantity: &'static str,
+    pub claim: Cow<'static, str>,
+    pub source: Cow<'static, str>,
+    pub quantity: Cow<'static, str>,
     pub claimed: String,
     pub family: String,
     pub schedule: String,
@@ -256,15 +262,16 @@ pub struct Row {
 }
 
 /// What a sweep of one claim shows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Outcome {
     /// The quantity is exactly 0 at every point, for the reason given.
-    ExactZero(&'static str),
+    ExactZero(Cow<'static, str>),
     /// Too few points above their rounding floor to fit.
     Unresolved,
     /// A fitted slope and its verdict against the claimed exponent.
     Fitted { fit: Fit, verdict: RateVerdict, local: Vec<f64> },
     /// The claim's hypotheses do not hold for this sweep (named).
-    Unmet(&'static str),
+    Unmet(Cow<'static, str>),
 }
 
 /// Why a quantity that is 0 at every point is zero.
@@ -284,18 +291,88 @@ pub const LOCALLY_UNIFORM: &str = "p and w are constant on x ± max(ρ, s) in on
 /// # Errors
 ///
 /// A solver failure is a harness error.
-pub fn run(ctx: &Context, decades: &[u32], progress: &dyn Fn(&str)) -> Result<Vec<Row>> {
-    let mut rows = Vec::new();
-    for sweep in default_sweeps() {
-        rows.extend(sweep_rows(ctx, &sweep, decades, progress)?);
+pub fn run(ctx: &Context, decades: &[u32], progress: &Progress) -> Result<Vec<Row>> {
+    let units = run_units(ctx, decades, &[], Shard::WHOLE, progress)?;
+    Ok(units.into_iter().flat_map(|(_, rows)| rows).collect())
+}
+
+/// A progress callback that parallel sweeps can share.
+pub type Progress = dyn Fn(&str) + Sync;
+
+/// One independent unit of a rates run: a sweep and the rows it yields.
+enum Unit {
+    Sweep(Sweep),
+    Wide,
+    ClosedForm(Sweep),
+    Afpp,
+    WarmUp,
+}
+
+impl Unit {
+    /// The family the unit sweeps, as the table names it.
+    fn family(&self) -> &'static str {
+        match self {
+            Unit::Sweep(sweep) | Unit::ClosedForm(sweep) => sweep.family,
+            Unit::Wide => wide_sweep().family,
+            Unit::Afpp => "density m=1 (Lemma 5.3 in ε)",
+            Unit::WarmUp => "warm-up m=1",
+        }
     }
-    rows.extend(sweep_rows(&wide_context(ctx), &wide_sweep(), &wide_decades(), progress)?);
-    for sweep in closed_form_sweeps() {
-        rows.extend(closed_form_rows(ctx, &sweep, decades, progress)?);
-    }
-    rows.extend(afpp_sweep(ctx, progress)?);
-    rows.push(warm_up_sweep(ctx, decades, progress)?);
-    Ok(rows)
+}
+
+/// Returns the families a rates run sweeps, in order (with repeats for
+/// the two schedules of a family).
+pub fn families() -> Vec<&'static str> {
+    units(&[]).iter().map(Unit::family).collect()
+}
+
+/// The number of units of a rates run restricted to `only` (all when empty).
+pub fn unit_count(only: &[String]) -> usize {
+    units(only).len()
+}
+
+fn units(only: &[String]) -> Vec<Unit> {
+    let mut units: Vec<Unit> = default_sweeps().into_iter().map(Unit::Sweep).collect();
+    units.push(Unit::Wide);
+    units.extend(closed_form_sweeps().into_iter().map(Unit::ClosedForm));
+    units.push(Unit::Afpp);
+    units.push(Unit::WarmUp);
+    units.retain(|u| only.is_empty() || only.iter().any(|f| f == u.family()));
+    units
+}
+
+/// Runs the units of `shard` among the families `only` (all when empty),
+/// (in parallel on rayon's pool) and returns
+/// each one's index and rows, in order: N shards' units, concatenated,
+/// are those of one run.
+///
+/// # Errors
+///
+/// A solver failure is a harness error, naming the instance.
+pub fn run_units(
+    ctx: &Context,
+    decades: &[u32],
+    only: &[String],
+    shard: Shard,
+    progress: &Progress,
+) -> Result<Vec<(usize, Vec<Row>)>> {
+    let owned: Vec<(usize, Unit)> =
+        units(only).into_iter().enumerate().filter(|(k, _)| shard.owns(*k)).collect();
+    owned
+        .into_par_iter()
+        .map(|(k, unit)| {
+            let rows = match unit {
+                Unit::Sweep(sweep) => sweep_rows(ctx, &sweep, decades, progress)?,
+                Unit::Wide => {
+                    sweep_rows(&wide_context(ctx), &wide_sweep(), &wide_decades(), progress)?
+                }
+                Unit::ClosedForm(sweep) => closed_form_rows(ctx, &sweep, decades, progress)?,
+                Unit::Afpp => afpp_sweep(ctx, progress)?,
+                Unit::WarmUp => vec![warm_up_sweep(ctx, decades, progress)?],
+            };
+            Ok((k, rows))
+        })
+        .collect()
 }
 
 /// Runs one sweep in n and returns a row per claim.
@@ -310,7 +387,7 @@ pub fn sweep_rows(
     ctx: &Context,
     sweep: &Sweep,
     decades: &[u32],
-    progress: &dyn Fn(&str),
+    progress: &Progress,
 ) -> Result<Vec<Row>> {
     let claims = claims();
     let finite = matches!(sweep.population, Population::Finite(_));
@@ -368,12 +445,12 @@ pub fn sweep_rows(
         let mut r = row(claim.id, claim.source, claim.quantity, claimed, sweep, exponent, points);
         r.f64 = Some(double);
         if claim.odd && centred_everywhere && !r.points.is_empty() {
-            r.outcome = Outcome::ExactZero(MIRROR_SYMMETRY);
+            r.outcome = Outcome::ExactZero(MIRROR_SYMMETRY.into());
         }
         if claim.needs_density && finite {
             // The rate comes from Lemma B.2's bound, which needs p_max: a
             // finite population (an atom at x stays clamped) is outside it.
-            r.outcome = Outcome::Unmet("p has no density (Lemma B.2)");
+            r.outcome = Outcome::Unmet("p has no density (Lemma B.2)".into());
         }
         rows.push(settled(r));
     }
@@ -391,7 +468,7 @@ pub fn closed_form_rows(
     ctx: &Context,
     sweep: &Sweep,
     decades: &[u32],
-    progress: &dyn Fn(&str),
+    progress: &Progress,
 ) -> Result<Vec<Row>> {
     let ids = ["net-movement", "exceptional-mass", "unusual-movement"];
     let claims: Vec<Claim> = claims().into_iter().filter(|c| ids.contains(&c.id)).collect();
@@ -439,7 +516,7 @@ pub fn closed_form_rows(
         let mut r = row(claim.id, claim.source, claim.quantity, claimed, sweep, exponent, points);
         r.f64 = Some(double);
         if claim.odd && uniform_everywhere {
-            r.outcome = Outcome::ExactZero(LOCALLY_UNIFORM);
+            r.outcome = Outcome::ExactZero(LOCALLY_UNIFORM.into());
         }
         rows.push(settled(r));
     }
@@ -517,9 +594,9 @@ fn row(
 ) -> Row {
     let outcome = judge(&points, exponent);
     Row {
-        claim,
-        source,
-        quantity,
+        claim: claim.into(),
+        source: source.into(),
+        quantity: quantity.into(),
         claimed,
         family: sweep.family.to_string(),
         schedule: sweep.schedule.0.to_string(),
@@ -552,7 +629,7 @@ pub fn settled(mut r: Row) -> Row {
 /// Fits the points above their floors and judges the slope.
 pub fn judge(points: &[Point], exponent: f64) -> Outcome {
     if !points.is_empty() && points.iter().all(|p| p.value.is_zero()) {
-        return Outcome::ExactZero(ZERO_AT_EVERY_POINT);
+        return Outcome::ExactZero(ZERO_AT_EVERY_POINT.into());
     }
     let kept: Vec<&Point> = points.iter().filter(|p| !p.value.is_zero() && !p.is_noise()).collect();
     if kept.len() < fit::MIN_WINDOW {
@@ -573,7 +650,7 @@ pub fn judge(points: &[Point], exponent: f64) -> Outcome {
 
 /// Lemma 5.3 swept in the cell side ε = 2^-2 ... 2^-8 at n = 10^6 on a
 /// one-dimensional density: sup_i |f(c)(i) − c(i)| against the proof's O(ε²).
-fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Vec<Row>> {
+fn afpp_sweep(ctx: &Context, progress: &Progress) -> Result<Vec<Row>> {
     let sweep = Sweep {
         family: "density m=1",
         schedule: ("n^(-7/8)", q(-7, 8)),
@@ -622,9 +699,9 @@ fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Vec<Row>> {
     let outcome = judge(&points, -2.0);
     let r_outcome = judge(&r_points, -2.0);
     let r_row = Row {
-        claim: "afpp-r-gap",
-        source: "Lemma 5.3 (proof, |r(i) − r(i_ℓ)| = O(ε²))",
-        quantity: "sup_ℓ sup_{S_ℓ} |r(i) − r(i_ℓ)| against 1/ε",
+        claim: "afpp-r-gap".into(),
+        source: "Lemma 5.3 (proof, |r(i) − r(i_ℓ)| = O(ε²))".into(),
+        quantity: "sup_ℓ sup_{S_ℓ} |r(i) − r(i_ℓ)| against 1/ε".into(),
         claimed: "O(ε²)".to_string(),
         family: sweep.family.to_string(),
         schedule: "n=1e6, ε halved 6 times".to_string(),
@@ -636,9 +713,9 @@ fn afpp_sweep(ctx: &Context, progress: &dyn Fn(&str)) -> Result<Vec<Row>> {
         caveat: None,
     };
     let f_row = Row {
-        claim: "afpp-gap",
-        source: "Lemma 5.3 (proof, Part 3)",
-        quantity: "sup_i |f(c)(i) − c(i)| against 1/ε",
+        claim: "afpp-gap".into(),
+        source: "Lemma 5.3 (proof, Part 3)".into(),
+        quantity: "sup_i |f(c)(i) − c(i)| against 1/ε".into(),
         claimed: "O(√n ε²)/α³".to_string(),
         family: sweep.family.to_string(),
         schedule: "n=1e6, ε halved 6 times".to_string(),
@@ -695,7 +772,7 @@ fn afpp_gap(s: &Solved) -> (Float, Float) {
 /// The one-dimensional warm-up (Theorem 3.1, Lemma 3.3): with x the median
 /// and c_i = 1/(w_i |x − y_i|), the spread max_i (1 − λ_i √(qγ)) over the
 /// types at distance at least n^(−1/4), against the claimed 1/Ω(n^(1/4)).
-pub fn warm_up_sweep(ctx: &Context, decades: &[u32], progress: &dyn Fn(&str)) -> Result<Row> {
+pub fn warm_up_sweep(ctx: &Context, decades: &[u32], progress: &Progress) -> Result<Row> {
     let population = Population::Finite(vec![
         AgentType { y: vec![q(-1, 1)], w: vec![q(2, 1)], mass: q(3, 10) },
         AgentType { y: vec![q(-1, 2)], w: vec![q(1, 1)], mass: q(1, 5) },
@@ -729,9 +806,9 @@ pub fn warm_up_sweep(ctx: &Context, decades: &[u32], progress: &dyn Fn(&str)) ->
     }
     let outcome = judge(&points, -0.25);
     Ok(settled(Row {
-        claim: "warm-up-band",
-        source: "Thm 3.1(2), Lemma 3.3",
-        quantity: "max_i (1 − λ_i √(qγ))",
+        claim: "warm-up-band".into(),
+        source: "Thm 3.1(2), Lemma 3.3".into(),
+        quantity: "max_i (1 − λ_i √(qγ))".into(),
         claimed: "1/Ω(n^(1/4))".to_string(),
         family: sweep.family.to_string(),
         schedule: sweep.schedule.0.to_string(),

@@ -102,13 +102,20 @@ pub fn merge(mut shards: Vec<RecordFile>) -> Result<RecordFile> {
         }
     }
     shards.sort_by_key(|s| s.shard.index);
+    complete(&shards.iter().map(|s| s.shard).collect::<Vec<_>>())?;
+    let mut records: Vec<RunRecord> = shards.into_iter().flat_map(|s| s.records).collect();
+    records.sort_by_key(|r| r.index);
+    Ok(RecordFile { shard: Shard::WHOLE, records, ..first })
+}
+
+/// Checks that sorted shards are 1/N … N/N, each once.
+fn complete(shards: &[Shard]) -> Result<()> {
+    let count = shards.first().map_or(1, |s| s.count);
     for (k, s) in shards.iter().enumerate() {
-        if s.shard.index != k + 1 {
-            let what = if s.shard.index <= k { "repeated" } else { "missing" };
-            return Err(Error::invalid(format!(
-                "merge: shard {}/{count} is {what}",
-                if s.shard.index <= k { s.shard.index } else { k + 1 }
-            )));
+        if s.index != k + 1 {
+            let what = if s.index <= k { "repeated" } else { "missing" };
+            let which = if s.index <= k { s.index } else { k + 1 };
+            return Err(Error::invalid(format!("merge: shard {which}/{count} is {what}")));
         }
     }
     if shards.len() != count {
@@ -117,9 +124,112 @@ pub fn merge(mut shards: Vec<RecordFile>) -> Result<RecordFile> {
             shards.len() + 1
         )));
     }
-    let mut records: Vec<RunRecord> = shards.into_iter().flat_map(|s| s.records).collect();
-    records.sort_by_key(|r| r.index);
-    Ok(RecordFile { shard: Shard::WHOLE, records, ..first })
+    Ok(())
+}
+
+/// The `kind` of a rates file, checked on load.
+pub const RATES_KIND: &str = "equal-power rates rows";
+
+/// The rows of a rates run or of one of its shards, by unit.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RatesFile {
+    pub kind: String,
+    pub version: String,
+    pub precision: u32,
+    pub decades: Vec<u32>,
+    /// The families the run was restricted to (empty: all).
+    pub families: Vec<String>,
+    /// The number of units (sweeps) of the whole run.
+    pub units: usize,
+    pub shard: Shard,
+    pub rows: Vec<(usize, Vec<crate::rates::Row>)>,
+}
+
+/// Reads the kind of a shard file without parsing the rest.
+///
+/// # Errors
+///
+/// Names the file when it cannot be read or has no kind.
+pub fn kind_of(path: &Path) -> Result<String> {
+    #[derive(Deserialize)]
+    struct Kind {
+        kind: String,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let kind: Kind = serde_json::from_str(&text).map_err(|e| {
+        Error::parse(format!("{}: not an equal-power shard file ({e})", path.display()))
+    })?;
+    Ok(kind.kind)
+}
+
+/// Reads a rates shard file.
+///
+/// # Errors
+///
+/// Names the file when it cannot be read or is not a rates file.
+pub fn load_rates(path: &Path) -> Result<RatesFile> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let file: RatesFile = serde_json::from_str(&text).map_err(|e| {
+        Error::parse(format!("{}: not an equal-power rates file ({e})", path.display()))
+    })?;
+    if file.kind != RATES_KIND {
+        return Err(Error::parse(format!(
+            "{}: kind \"{}\", expected \"{RATES_KIND}\"",
+            path.display(),
+            file.kind
+        )));
+    }
+    Ok(file)
+}
+
+/// Writes a rates shard file with the run metadata under its own key.
+///
+/// # Errors
+///
+/// Fails when the file cannot be written.
+pub fn save_rates(path: &Path, file: &RatesFile, metadata: &RunMetadata) -> Result<()> {
+    let mut value = serde_json::to_value(file).expect("rows always serialise");
+    value["run_metadata"] = metadata.json();
+    let text = serde_json::to_string(&value).expect("JSON values always serialise");
+    crate::report::write_atomically(path, &(text + "\n"))
+}
+
+/// Merges the shards of one rates run into the rows of the whole run.
+///
+/// # Errors
+///
+/// Refuses shards of different runs, a missing or repeated shard, and a
+/// unit that does not belong to its shard.
+pub fn merge_rates(mut shards: Vec<RatesFile>) -> Result<RatesFile> {
+    let Some(first) = shards.first().cloned() else {
+        return Err(Error::invalid("merge: no rates file given"));
+    };
+    for s in &shards {
+        let same = s.version == first.version
+            && s.precision == first.precision
+            && s.decades == first.decades
+            && s.families == first.families
+            && s.units == first.units
+            && s.shard.count == first.shard.count;
+        if !same {
+            return Err(Error::invalid(format!(
+                "merge: rates shard {} is not of the same run as shard {}",
+                s.shard, first.shard
+            )));
+        }
+        if let Some((k, _)) = s.rows.iter().find(|(k, _)| !s.shard.owns(*k)) {
+            return Err(Error::invalid(format!(
+                "merge: unit {k} does not belong to shard {}",
+                s.shard
+            )));
+        }
+    }
+    shards.sort_by_key(|s| s.shard.index);
+    complete(&shards.iter().map(|s| s.shard).collect::<Vec<_>>())?;
+    let mut rows: Vec<(usize, Vec<crate::rates::Row>)> =
+        shards.into_iter().flat_map(|s| s.rows).collect();
+    rows.sort_by_key(|(k, _)| *k);
+    Ok(RatesFile { shard: Shard::WHOLE, rows, ..first })
 }
 
 /// The commit of the source tree the binary was built from, with

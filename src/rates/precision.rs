@@ -9,7 +9,7 @@ use crate::solved::Solved;
 use super::Point;
 
 /// How far a 53-bit evaluation follows the working precision along a sweep in n.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DoubleAgreement {
     /// The last decade up to which it agrees to 3 digits (None: not even at the first).
     pub up_to: Option<u32>,
@@ -18,7 +18,7 @@ pub struct DoubleAgreement {
 }
 
 /// What first stops an f64 evaluation from agreeing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DoubleFailure {
     /// A 53-bit significand loses the digits (MPFR at 53 bits, which keeps
     /// its wide exponent range, so this is the loss of digits alone).
@@ -60,7 +60,7 @@ impl DoubleAgreement {
 }
 
 /// The agreement of a row's rerun points with a rerun at twice the precision.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Agreement {
     /// The rerun points that are not noise.
     pub points: usize,

@@ -105,6 +105,28 @@ fn three_shards_merged_equal_one_unsharded_run() {
 }
 
 #[test]
+fn three_rates_shards_merged_equal_one_unsharded_sweep() {
+    let dir = scratch("rates-shards");
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let sweeps = ["rates", "--family", "finite m=1", "--family", "finite m=2 (n to 1e400)"];
+    let mut merge = vec!["merge".to_string()];
+    for k in 1..=3 {
+        let file = path(&format!("rates-{k}.json"));
+        run(&[&sweeps[..], &["--shard", &format!("{k}/3"), "--save", &file]].concat());
+        merge.push(file);
+    }
+    run(&[&sweeps[..], &["--out", &path("whole")]].concat());
+    merge.extend(["--out".to_string(), path("merged")]);
+    run(&merge.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let (whole, merged) = (files_under(&dir.join("whole")), files_under(&dir.join("merged")));
+    assert!(whole.len() > 2 && whole.len() == merged.len(), "{whole:?} / {merged:?}");
+    for (w, m) in whole.iter().zip(&merged) {
+        assert!(comparable(w) == comparable(m), "{} differs after the merge", w.display());
+    }
+}
+
+#[test]
 fn merging_an_incomplete_set_of_shards_is_refused_in_one_line() {
     let dir = scratch("incomplete");
     let file = dir.join("shard-1.json");
