@@ -218,7 +218,7 @@ pub fn solve_fixed_point(
         let residual = sweep.residual.clone();
         finite(residual.clone(), "the fixed-point residual")?;
         if residual <= target {
-            let eq = sweep.into_equilibrium(&params.n);
+            let eq = sweep.into_equilibrium(types, &params.n);
             return Ok(FixedPoint { eq, residual, iterations: iteration + 1 });
         }
 
@@ -241,7 +241,7 @@ pub fn solve_fixed_point(
                     crate::numeric::sci_up(&residual, 3),
                     iteration + 1
                 );
-                let eq = sweep.into_equilibrium(&params.n);
+                let eq = sweep.into_equilibrium(types, &params.n);
                 return Ok(FixedPoint { eq, residual, iterations: iteration + 1 });
             }
         }
@@ -295,8 +295,6 @@ struct ScalingMap<'a> {
 /// g's scaling of every type at one pair of aggregates (Q, x).
 struct Scalings {
     c: Vec<Float>,
-    /// r_i at (Q, x), from which c_i came.
-    r: Vec<Float>,
     /// True where √r_i < α: the scaling sits at the clamp √n/α.
     clamped: Vec<bool>,
 }
@@ -311,7 +309,6 @@ impl ScalingMap<'_> {
         let prec = big_q[0].prec();
         let mut out = Scalings {
             c: Vec::with_capacity(types.len()),
-            r: Vec::with_capacity(types.len()),
             clamped: Vec::with_capacity(types.len()),
         };
         let mut scratch = Float::new(prec);
@@ -322,7 +319,6 @@ impl ScalingMap<'_> {
             let clamped = root < *self.alpha;
             let denom = if clamped { self.alpha } else { &root };
             out.c.push(Float::with_val(self.sqrt_n.prec(), &self.sqrt_n / denom));
-            out.r.push(r);
             out.clamped.push(clamped);
         }
         out
@@ -352,9 +348,13 @@ impl Sweep {
     }
 
     /// The equilibrium of c: the same values [`Equilibrium::from_scaling`] computes.
-    fn into_equilibrium(self, n: &Float) -> Equilibrium {
+    fn into_equilibrium(self, types: &[Type], n: &Float) -> Equilibrium {
         let q = self.big_q.iter().map(|qj| Float::with_val(qj.prec(), qj * n)).collect();
-        Equilibrium { c: self.at.c, big_q: self.big_q, q, x: self.x, r: self.next.r }
+        // r is recomputed rather than kept from the last sweep: a sweep
+        // then holds two K-vectors, not four, and the peak memory stays
+        // where it was before sweeps were reused.
+        let r = types.iter().map(|t| disagreement(t, &self.big_q, &self.x)).collect();
+        Equilibrium { c: self.at.c, big_q: self.big_q, q, x: self.x, r }
     }
 }
 
@@ -402,7 +402,7 @@ fn scaled_system(
     let mut mwd = Float::new(prec);
     let mut term = Float::new(prec);
     for (k, t) in types.iter().enumerate() {
-        let (ck, r) = (&sweep.at.c[k], &sweep.at.r[k]);
+        let ck = &sweep.at.c[k];
         sc.assign(&t.mass * ck);
         for j in 0..m {
             scw.assign(&sc * &t.w[j]);
@@ -416,6 +416,7 @@ fn scaled_system(
         }
 
         // dc/dQ_l = c a_l / (2 r Q_l) and dc/dx_l = c w_l² (y_l − x_l) / (r Q_l).
+        let r = &disagreement_with(t, big_q, x, &mut dev);
         r2.assign(r * 2u32);
         for l in 0..m {
             dev.assign(&t.y[l] - &x[l]);
