@@ -132,8 +132,9 @@ pub fn aggregates(types: &[Type], c: &[Float]) -> (Vec<Float>, Vec<Float>) {
     let mut big_q = vec![Float::new(prec); m];
     let mut moment = vec![Float::new(prec); m];
 
-    // The solver calls this K times per iteration: the products go through
-    // reused buffers, since an MPFR allocation costs as much as a product.
+    // The solver sums K·m terms here once or twice per iteration: they go
+    // through reused buffers, since an MPFR allocation costs about as much
+    // as a product.
     let mut sc = Float::new(prec);
     let mut scw = Float::new(prec);
     let mut term = Float::new(prec);
