@@ -20,7 +20,7 @@
 //! comes from Lemma C.6) and found by Newton's method safeguarded by
 //! bisection, to the working precision.
 
-use rug::Float;
+use rug::{Assign, Float};
 
 use crate::equilibrium::{Equilibrium, Params, Type};
 use crate::error::{Error, Result};
@@ -88,7 +88,7 @@ pub fn solve(
     params: &Params,
     i: usize,
 ) -> Result<Program1> {
-    let program = Program { ctx, t: &types[i], c: &eq.c[i], eq, ext };
+    let program = Program::new(ctx, &types[i], &eq.c[i], eq, ext);
     let gamma = &params.gamma;
 
     let zero = ctx.zero();
@@ -119,34 +119,75 @@ struct Program<'a> {
     c: &'a Float,
     eq: &'a Equilibrium,
     ext: &'a Externality,
+    /// c_i w_ij, rounded once: the root search evaluates δ(λ) dozens of
+    /// times, and these terms do not depend on λ.
+    cw: Vec<Float>,
+    /// (y_ij − x_j) c_i w_ij: the pull toward the agent's ideal point.
+    pull: Vec<Float>,
+    /// b_j c w / 2 + q_j c w (y − x): the numerator of dδ_j/dλ.
+    slope_num: Vec<Float>,
+}
+
+impl<'a> Program<'a> {
+    fn new(
+        ctx: &'a Context,
+        t: &'a Type,
+        c: &'a Float,
+        eq: &'a Equilibrium,
+        ext: &'a Externality,
+    ) -> Program<'a> {
+        let prec = ctx.prec();
+        let m = eq.x.len();
+        let cw: Vec<Float> = (0..m).map(|j| Float::with_val(prec, c * &t.w[j])).collect();
+        let pull: Vec<Float> =
+            (0..m).map(|j| Float::with_val(prec, &t.y[j] - &eq.x[j]) * &cw[j]).collect();
+        let slope_num = (0..m)
+            .map(|j| {
+                Float::with_val(prec, &ext.b[j] * &cw[j]) / 2u32
+                    + Float::with_val(prec, &eq.q[j] * &pull[j])
+            })
+            .collect();
+        Program { ctx, t, c, eq, ext, cw, pull, slope_num }
+    }
 }
 
 impl Program<'_> {
     /// δ(λ) from stationarity of the Lagrangian.
     fn delta(&self, lambda: &Float) -> Vec<Float> {
-        let prec = self.ctx.prec();
-        (0..self.eq.x.len())
-            .map(|j| {
-                let cw = Float::with_val(prec, self.c * &self.t.w[j]);
-                let pull = Float::with_val(prec, &self.t.y[j] - &self.eq.x[j]) * &cw;
-                let half_b = Float::with_val(prec, lambda * &self.ext.b[j]) / 2u32;
-                let denom = cw + Float::with_val(prec, lambda * &self.eq.q[j]);
-                (pull - half_b) / denom
-            })
-            .collect()
+        self.delta_and_denominators(lambda).0
     }
 
-    /// dδ_j/dλ = −(b_j c w / 2 + q_j c w (y − x)) / (c w + λ q_j)².
-    fn delta_slope(&self, lambda: &Float) -> Vec<Float> {
+    /// δ(λ) and the denominators c w + λ q_j it divides by, which dδ/dλ shares.
+    fn delta_and_denominators(&self, lambda: &Float) -> (Vec<Float>, Vec<Float>) {
         let prec = self.ctx.prec();
-        (0..self.eq.x.len())
+        let m = self.eq.x.len();
+        let mut delta = Vec::with_capacity(m);
+        let mut denoms = Vec::with_capacity(m);
+        let mut half_b = Float::new(prec);
+        for j in 0..m {
+            half_b.assign(lambda * &self.ext.b[j]);
+            half_b /= 2u32;
+            // c w + λ q: one correctly rounded sum, whichever operand holds it.
+            let mut denom = Float::with_val(prec, lambda * &self.eq.q[j]);
+            denom += &self.cw[j];
+            let mut d = Float::with_val(prec, &self.pull[j] - &half_b);
+            d /= &denom;
+            delta.push(d);
+            denoms.push(denom);
+        }
+        (delta, denoms)
+    }
+
+    /// dδ_j/dλ = −(b_j c w / 2 + q_j c w (y − x)) / (c w + λ q_j)², from the denominators.
+    fn delta_slope(&self, denoms: &[Float]) -> Vec<Float> {
+        let prec = self.ctx.prec();
+        let mut square = Float::new(prec);
+        (0..denoms.len())
             .map(|j| {
-                let cw = Float::with_val(prec, self.c * &self.t.w[j]);
-                let pull = Float::with_val(prec, &self.t.y[j] - &self.eq.x[j]) * &cw;
-                let num = Float::with_val(prec, &self.ext.b[j] * &cw) / 2u32
-                    + Float::with_val(prec, &self.eq.q[j] * &pull);
-                let denom = cw + Float::with_val(prec, lambda * &self.eq.q[j]);
-                -num / denom.square()
+                square.assign(denoms[j].square_ref());
+                let mut slope = Float::with_val(prec, -&self.slope_num[j]);
+                slope /= &square;
+                slope
             })
             .collect()
     }
@@ -155,9 +196,13 @@ impl Program<'_> {
     fn power(&self, delta: &[Float]) -> Float {
         let prec = self.ctx.prec();
         let mut e = Float::new(prec);
+        let mut term = Float::new(prec);
         for (j, d) in delta.iter().enumerate() {
-            e += Float::with_val(prec, &self.eq.q[j] * d) * d;
-            e += Float::with_val(prec, &self.ext.b[j] * d);
+            term.assign(&self.eq.q[j] * d);
+            term *= d;
+            e += &term;
+            term.assign(&self.ext.b[j] * d);
+            e += &term;
         }
         e
     }
@@ -193,7 +238,7 @@ impl Program<'_> {
         let mut lambda = Float::with_val(prec, &lo * &hi).sqrt();
         let floor = self.ctx.int(1) >> (prec - 4);
         for _ in 0..8 * prec as usize {
-            let delta = self.delta(&lambda);
+            let (delta, denoms) = self.delta_and_denominators(&lambda);
             let value = self.power(&delta) - gamma;
             if value.is_zero() {
                 return Ok(lambda);
@@ -203,10 +248,16 @@ impl Program<'_> {
             } else {
                 hi = lambda.clone();
             }
-            let slope = self.power_slope(&delta, &lambda);
+            let slope = self.power_slope(&delta, &denoms);
             let newton = Float::with_val(prec, &lambda - Float::with_val(prec, &value / &slope));
             let next = if lo < newton && newton < hi {
                 newton
+            } else if newton == lambda {
+                // The Newton correction rounds away: λ is the root to the
+                // working precision. It sits on the bracket's end just
+                // moved to it, and bisecting from there would take about
+                // one step per bit to shrink the bracket onto it.
+                return Ok(lambda);
             } else {
                 Float::with_val(prec, &lo * &hi).sqrt()
             };
@@ -223,9 +274,9 @@ impl Program<'_> {
     }
 
     /// dE/dλ = Σ_j (2 q_j δ_j + b_j) dδ_j/dλ.
-    fn power_slope(&self, delta: &[Float], lambda: &Float) -> Float {
+    fn power_slope(&self, delta: &[Float], denoms: &[Float]) -> Float {
         let prec = self.ctx.prec();
-        let slope = self.delta_slope(lambda);
+        let slope = self.delta_slope(denoms);
         let mut s = Float::new(prec);
         for j in 0..delta.len() {
             let de = Float::with_val(prec, &self.eq.q[j] * &delta[j]) * 2u32 + &self.ext.b[j];

@@ -40,7 +40,7 @@
 //! the solve is repeated with one more node per axis and the difference of
 //! the aggregates is the reported quadrature error.
 
-use rug::Float;
+use rug::{Assign, Float};
 
 use crate::error::{Error, Result};
 use crate::numeric::{finite, tol, Context};
@@ -131,12 +131,20 @@ pub fn aggregates(types: &[Type], c: &[Float]) -> (Vec<Float>, Vec<Float>) {
     let prec = c[0].prec();
     let mut big_q = vec![Float::new(prec); m];
     let mut moment = vec![Float::new(prec); m];
+
+    // The solver sums K·m terms here once or twice per iteration: they go
+    // through reused buffers, since an MPFR allocation costs about as much
+    // as a product.
+    let mut sc = Float::new(prec);
+    let mut scw = Float::new(prec);
+    let mut term = Float::new(prec);
     for (t, ck) in types.iter().zip(c) {
-        let sc = Float::with_val(prec, &t.mass * ck);
+        sc.assign(&t.mass * ck);
         for j in 0..m {
-            let scw = Float::with_val(prec, &sc * &t.w[j]);
-            moment[j] += Float::with_val(prec, &scw * &t.y[j]);
-            big_q[j] += scw;
+            scw.assign(&sc * &t.w[j]);
+            term.assign(&scw * &t.y[j]);
+            moment[j] += &term;
+            big_q[j] += &scw;
         }
     }
     let x = moment.into_iter().zip(&big_q).map(|(t, qj)| t / qj).collect();
@@ -145,11 +153,19 @@ pub fn aggregates(types: &[Type], c: &[Float]) -> (Vec<Float>, Vec<Float>) {
 
 /// Returns r_i = Σ_j w_ij² (y_ij − x_j)² / Q_j.
 pub fn disagreement(t: &Type, big_q: &[Float], x: &[Float]) -> Float {
-    let prec = big_q[0].prec();
-    let mut r = Float::new(prec);
+    let mut scratch = Float::new(big_q[0].prec());
+    disagreement_with(t, big_q, x, &mut scratch)
+}
+
+/// [`disagreement`] with a caller's scratch value, rounded the same way.
+fn disagreement_with(t: &Type, big_q: &[Float], x: &[Float], wd: &mut Float) -> Float {
+    let mut r = Float::new(big_q[0].prec());
     for j in 0..x.len() {
-        let wd = Float::with_val(prec, &t.y[j] - &x[j]) * &t.w[j];
-        r += wd.square() / &big_q[j];
+        wd.assign(&t.y[j] - &x[j]);
+        *wd *= &t.w[j];
+        wd.square_mut();
+        *wd /= &big_q[j];
+        r += &*wd;
     }
     r
 }
@@ -193,18 +209,17 @@ pub fn solve_fixed_point(
     start: &Float,
 ) -> Result<FixedPoint> {
     let target = ctx.int(1) >> (ctx.prec() - tol::RESIDUAL_SLACK_BITS);
+    let map = ScalingMap::of(params);
     let c0 = vec![start.clone(); types.len()];
     let (mut big_q, mut x) = aggregates(types, &c0);
+    let mut sweep = Sweep::from(types, &map, map.scalings(types, &big_q, &x));
     let mut since_progress = 0usize;
     let mut best: Option<(Float, usize)> = None;
     for iteration in 0..MAX_ITERATIONS {
-        let c = scalings_at(types, params, &big_q, &x);
-        let (q_next, x_next) = aggregates(types, &c);
-        let g_of_c = scalings_at(types, params, &q_next, &x_next);
-        let residual = relative_gap(&c, &g_of_c);
+        let residual = sweep.residual.clone();
         finite(residual.clone(), "the fixed-point residual")?;
         if residual <= target {
-            let eq = Equilibrium::from_scaling(types, &params.n, c);
+            let eq = sweep.into_equilibrium(types, &params.n);
             return Ok(FixedPoint { eq, residual, iterations: iteration + 1 });
         }
 
@@ -227,21 +242,22 @@ pub fn solve_fixed_point(
                     crate::numeric::sci_up(&residual, 3),
                     iteration + 1
                 );
-                let eq = Equilibrium::from_scaling(types, &params.n, c);
+                let eq = sweep.into_equilibrium(types, &params.n);
                 return Ok(FixedPoint { eq, residual, iterations: iteration + 1 });
             }
         }
 
         let stepped = if iteration >= PICARD_WARMUP && since_progress < 4 {
-            marquardt_step(ctx, types, params, (&big_q, &x), &residual)
+            marquardt_step(ctx, types, &map, (&big_q, &x), &sweep)
         } else {
             None
         };
         match stepped {
-            Some((q_new, x_new)) => {
+            Some((q_new, x_new, trial)) => {
                 since_progress = 0;
                 big_q = q_new;
                 x = x_new;
+                sweep = trial;
             }
             None => {
                 if iteration >= PICARD_WARMUP && since_progress < 4 {
@@ -258,162 +274,190 @@ pub fn solve_fixed_point(
                     log::debug!("fixed point: Marquardt steps restarted at iteration {iteration}");
                     since_progress = 0;
                 }
+                // The plain step moves to the aggregates of c, where g's
+                // scalings are already known from the residual.
+                let Sweep { big_q: q_next, x: x_next, next, .. } = sweep;
                 big_q = q_next;
                 x = x_next;
+                sweep = Sweep::from(types, &map, next);
             }
         }
     }
     Err(Error::solver(format!("fixed point did not converge within {MAX_ITERATIONS} iterations")))
 }
 
-/// Returns ρ = max_i |g(c)_i − c_i| / c_i for the scaling c of the aggregates (Q, x).
-fn residual_at(types: &[Type], params: &Params, big_q: &[Float], x: &[Float]) -> Float {
-    let c = scalings_at(types, params, big_q, x);
-    let (q_next, x_next) = aggregates(types, &c);
-    relative_gap(&c, &scalings_at(types, params, &q_next, &x_next))
+/// The map g from aggregates to scalings, with √n rounded once.
+struct ScalingMap<'a> {
+    sqrt_n: Float,
+    alpha: &'a Float,
+    d_max: &'a Float,
 }
 
-/// Returns g's scaling of every type at the aggregates (Q, x).
-fn scalings_at(types: &[Type], params: &Params, big_q: &[Float], x: &[Float]) -> Vec<Float> {
-    types.iter().map(|t| scaling_of(params, &disagreement(t, big_q, x))).collect()
+/// g's scaling of every type at one pair of aggregates (Q, x).
+struct Scalings {
+    c: Vec<Float>,
+    /// True where √r_i < α: the scaling sits at the clamp √n/α.
+    clamped: Vec<bool>,
+}
+
+impl ScalingMap<'_> {
+    fn of(params: &Params) -> ScalingMap<'_> {
+        ScalingMap { sqrt_n: params.n.clone().sqrt(), alpha: &params.alpha, d_max: &params.d_max }
+    }
+
+    /// Returns g's scaling of every type at (Q, x), as [`scaling_of`] rounds it.
+    fn scalings(&self, types: &[Type], big_q: &[Float], x: &[Float]) -> Scalings {
+        let prec = big_q[0].prec();
+        let mut out = Scalings {
+            c: Vec::with_capacity(types.len()),
+            clamped: Vec::with_capacity(types.len()),
+        };
+        let mut scratch = Float::new(prec);
+        let mut root = Float::new(prec);
+        for t in types {
+            let r = disagreement_with(t, big_q, x, &mut scratch);
+            root.assign(r.sqrt_ref());
+            let clamped = root < *self.alpha;
+            let denom = if clamped { self.alpha } else { &root };
+            out.c.push(Float::with_val(self.sqrt_n.prec(), &self.sqrt_n / denom));
+            out.clamped.push(clamped);
+        }
+        out
+    }
+}
+
+/// One evaluation of the residual at (Q, x): the scalings c = g(Q, x), their
+/// aggregates (Q(c), x(c)), and g's scalings there.
+///
+/// A plain step moves to (Q(c), x(c)), and an accepted Marquardt step to the
+/// trial point whose sweep was just computed, so each sweep is computed once.
+struct Sweep {
+    at: Scalings,
+    big_q: Vec<Float>,
+    x: Vec<Float>,
+    next: Scalings,
+    /// ρ = max_i |g(c)_i − c_i| / c_i.
+    residual: Float,
+}
+
+impl Sweep {
+    fn from(types: &[Type], map: &ScalingMap, at: Scalings) -> Sweep {
+        let (big_q, x) = aggregates(types, &at.c);
+        let next = map.scalings(types, &big_q, &x);
+        let residual = relative_gap(&at.c, &next.c);
+        Sweep { at, big_q, x, next, residual }
+    }
+
+    /// The equilibrium of c: the same values [`Equilibrium::from_scaling`] computes.
+    fn into_equilibrium(self, types: &[Type], n: &Float) -> Equilibrium {
+        let q = self.big_q.iter().map(|qj| Float::with_val(qj.prec(), qj * n)).collect();
+        // r is recomputed rather than kept from the last sweep: a sweep
+        // then holds two K-vectors, not four, and the peak memory stays
+        // where it was before sweeps were reused.
+        let r = types.iter().map(|t| disagreement(t, &self.big_q, &self.x)).collect();
+        Equilibrium { c: self.at.c, big_q: self.big_q, q, x: self.x, r }
+    }
 }
 
 /// Returns max_i |b_i − a_i| / a_i.
 pub fn relative_gap(a: &[Float], b: &[Float]) -> Float {
     let mut worst = Float::new(a[0].prec());
+    let mut gap = Float::new(a[0].prec());
     for (ai, bi) in a.iter().zip(b) {
-        let gap = Float::with_val(ai.prec(), bi - ai).abs() / ai;
+        gap.assign(bi - ai);
+        gap.abs_mut();
+        gap /= ai;
         if gap > worst {
-            worst = gap;
+            worst.assign(&gap);
         }
     }
     worst
 }
 
-/// The scaled residual F̃ of the aggregate equations and its squared norm.
-fn scaled_residual(
+/// The scaled residual F̃ of the aggregate equations, its squared norm, and
+/// its Jacobian J̃ in the scaled variables (ΔQ_l = Q_l p_l, Δx_l = d_max p_l).
+///
+/// One pass over the types: each adds its terms to G_j = Σ s c w (y − x)
+/// and, unless clamped, its rank-one term to the Jacobian, O(m²) per type.
+fn scaled_system(
     types: &[Type],
-    params: &Params,
-    big_q: &[Float],
-    x: &[Float],
-) -> (Vec<Float>, Float) {
+    map: &ScalingMap,
+    (big_q, x): (&[Float], &[Float]),
+    sweep: &Sweep,
+) -> (Vec<Float>, Float, Vec<Vec<Float>>) {
     let m = x.len();
-    let c = scalings_at(types, params, big_q, x);
     let prec = big_q[0].prec();
-    let mut s = vec![Float::new(prec); m];
+    // S_j = Σ s c w is Q(c), summed in the same order by `aggregates`.
+    let s = &sweep.big_q;
     let mut g = vec![Float::new(prec); m];
-    for (t, ck) in types.iter().zip(&c) {
-        let sc = Float::with_val(prec, &t.mass * ck);
+    let mut d_s = vec![vec![Float::new(prec); 2 * m]; m];
+    let mut d_g = vec![vec![Float::new(prec); 2 * m]; m];
+
+    let mut dc = vec![Float::new(prec); 2 * m];
+    let mut sc = Float::new(prec);
+    let mut scw = Float::new(prec);
+    let mut dev = Float::new(prec);
+    let mut w2 = Float::new(prec);
+    let mut r2 = Float::new(prec);
+    let mut mw = Float::new(prec);
+    let mut mwd = Float::new(prec);
+    let mut term = Float::new(prec);
+    for (k, t) in types.iter().enumerate() {
+        let ck = &sweep.at.c[k];
+        sc.assign(&t.mass * ck);
         for j in 0..m {
-            let scw = Float::with_val(prec, &sc * &t.w[j]);
-            g[j] += Float::with_val(prec, &t.y[j] - &x[j]) * &scw;
-            s[j] += scw;
+            scw.assign(&sc * &t.w[j]);
+            term.assign(&t.y[j] - &x[j]);
+            term *= &scw;
+            g[j] += &term;
+        }
+        if sweep.at.clamped[k] {
+            // A clamped type's scaling does not move with (Q, x).
+            continue;
+        }
+
+        // dc/dQ_l = c a_l / (2 r Q_l) and dc/dx_l = c w_l² (y_l − x_l) / (r Q_l).
+        let r = &disagreement_with(t, big_q, x, &mut dev);
+        r2.assign(r * 2u32);
+        for l in 0..m {
+            dev.assign(&t.y[l] - &x[l]);
+            w2.assign(t.w[l].square_ref());
+            let a_l = &mut dc[l];
+            a_l.assign(&w2 * &dev);
+            *a_l *= &dev;
+            *a_l /= &big_q[l];
+            let d_q = a_l;
+            term.assign(ck * &*d_q);
+            d_q.assign(&term / &r2);
+            let d_x = &mut dc[m + l];
+            d_x.assign(ck * &w2);
+            *d_x *= &dev;
+            *d_x /= r;
+            *d_x /= &big_q[l];
+            *d_x *= map.d_max;
+        }
+        for j in 0..m {
+            mw.assign(&t.mass * &t.w[j]);
+            mwd.assign(&t.y[j] - &x[j]);
+            mwd *= &mw;
+            for (col, dcc) in dc.iter().enumerate() {
+                term.assign(&mw * dcc);
+                d_s[j][col] += &term;
+                term.assign(&mwd * dcc);
+                d_g[j][col] += &term;
+            }
         }
     }
+
     let mut f = Vec::with_capacity(2 * m);
     for j in 0..m {
         f.push(Float::with_val(prec, &s[j] - &big_q[j]) / &big_q[j]);
     }
     for j in 0..m {
-        f.push(Float::with_val(prec, &g[j] / &s[j]) / &params.d_max);
+        f.push(Float::with_val(prec, &g[j] / &s[j]) / map.d_max);
     }
     let norm2 = f.iter().fold(Float::new(prec), |acc, v| acc + v.clone().square());
-    (f, norm2)
-}
 
-/// One Levenberg–Marquardt step with backtracking; None when it cannot improve.
-fn marquardt_step(
-    ctx: &Context,
-    types: &[Type],
-    params: &Params,
-    (big_q, x): (&[Float], &[Float]),
-    residual: &Float,
-) -> Option<(Vec<Float>, Vec<Float>)> {
-    let m = x.len();
-    let (f, norm2) = scaled_residual(types, params, big_q, x);
-    let jac = scaled_jacobian(types, params, big_q, x);
-
-    // Normal equations (J̃ᵀJ̃ + μ I) p = −J̃ᵀF̃, with μ = ‖F̃‖².
-    let dim = 2 * m;
-    let prec = ctx.prec();
-    let mut a = vec![vec![Float::new(prec); dim]; dim];
-    let mut rhs = vec![Float::new(prec); dim];
-    for row in 0..dim {
-        for col in 0..dim {
-            for k in 0..dim {
-                a[row][col] += Float::with_val(prec, &jac[k][row] * &jac[k][col]);
-            }
-        }
-        a[row][row] += &norm2;
-        for k in 0..dim {
-            rhs[row] -= Float::with_val(prec, &jac[k][row] * &f[k]);
-        }
-    }
-    let p = solve_linear(a, rhs)?;
-
-    let mut t = ctx.int(1);
-    for _ in 0..8 {
-        let q_new: Vec<Float> =
-            (0..m).map(|l| Float::with_val(prec, &p[l] * &t) * &big_q[l] + &big_q[l]).collect();
-        let x_new: Vec<Float> =
-            (0..m).map(|l| Float::with_val(prec, &p[m + l] * &t) * &params.d_max + &x[l]).collect();
-        if q_new.iter().all(|v| v.is_finite() && *v > 0) && x_new.iter().all(|v| v.is_finite()) {
-            // Demand that the residual ρ itself halves: the least-squares
-            // merit can fall while x drifts away along a flat valley (an
-            // even split of mass at a median), where plain steps do better.
-            let trial = residual_at(types, params, &q_new, &x_new);
-            if trial * 2u32 <= *residual {
-                return Some((q_new, x_new));
-            }
-        }
-        t >>= 1u32;
-    }
-    None
-}
-
-/// The Jacobian of F̃ in the scaled variables (ΔQ_l = Q_l p_l, Δx_l = d_max p_l).
-fn scaled_jacobian(
-    types: &[Type],
-    params: &Params,
-    big_q: &[Float],
-    x: &[Float],
-) -> Vec<Vec<Float>> {
-    let m = x.len();
-    let prec = big_q[0].prec();
-    let mut d_s = vec![vec![Float::new(prec); 2 * m]; m];
-    let mut d_g = vec![vec![Float::new(prec); 2 * m]; m];
-    let mut s = vec![Float::new(prec); m];
-    for t in types {
-        let r = disagreement(t, big_q, x);
-        let ck = scaling_of(params, &r);
-        let sc = Float::with_val(prec, &t.mass * &ck);
-        for j in 0..m {
-            s[j] += Float::with_val(prec, &sc * &t.w[j]);
-        }
-        if r.clone().sqrt() < params.alpha {
-            // A clamped type's scaling does not move with (Q, x).
-            continue;
-        }
-        // dc/dQ_l = c a_l / (2 r Q_l) and dc/dx_l = c w_l² (y_l − x_l) / (r Q_l).
-        let mut dc = Vec::with_capacity(2 * m);
-        let mut dc_dx = Vec::with_capacity(m);
-        for l in 0..m {
-            let dev = Float::with_val(prec, &t.y[l] - &x[l]);
-            let w2 = Float::with_val(prec, t.w[l].clone().square());
-            let a_l = Float::with_val(prec, &w2 * &dev) * &dev / &big_q[l];
-            dc.push(Float::with_val(prec, &ck * &a_l) / (Float::with_val(prec, &r * 2u32)));
-            dc_dx.push(Float::with_val(prec, &ck * &w2) * &dev / &r / &big_q[l] * &params.d_max);
-        }
-        dc.extend(dc_dx);
-        for j in 0..m {
-            let mw = Float::with_val(prec, &t.mass * &t.w[j]);
-            let mwd = Float::with_val(prec, &t.y[j] - &x[j]) * &mw;
-            for (col, dcc) in dc.iter().enumerate() {
-                d_s[j][col] += Float::with_val(prec, &mw * dcc);
-                d_g[j][col] += Float::with_val(prec, &mwd * dcc);
-            }
-        }
-    }
     let mut jac = Vec::with_capacity(2 * m);
     for j in 0..m {
         // Row of F̃_Q,j = (S_j − Q_j)/Q_j; the −Q_j term gives −1 on the diagonal.
@@ -424,13 +468,67 @@ fn scaled_jacobian(
     }
     for j in 0..m {
         // Row of F̃_x,j = G_j / (S_j d_max); the −x_j S_j term of G gives −S_j.
-        let scale = Float::with_val(prec, &s[j] * &params.d_max);
+        let scale = Float::with_val(prec, &s[j] * map.d_max);
         let mut row: Vec<Float> =
             d_g[j].iter().map(|v| Float::with_val(prec, v / &scale)).collect();
-        row[m + j] -= Float::with_val(prec, &s[j] * &params.d_max) / &scale;
+        row[m + j] -= Float::with_val(prec, &s[j] * map.d_max) / &scale;
         jac.push(row);
     }
-    jac
+    (f, norm2, jac)
+}
+
+/// One Levenberg–Marquardt step with backtracking; None when it cannot improve.
+///
+/// An accepted step comes with the sweep at its new aggregates.
+fn marquardt_step(
+    ctx: &Context,
+    types: &[Type],
+    map: &ScalingMap,
+    (big_q, x): (&[Float], &[Float]),
+    sweep: &Sweep,
+) -> Option<(Vec<Float>, Vec<Float>, Sweep)> {
+    let m = x.len();
+    let (f, norm2, jac) = scaled_system(types, map, (big_q, x), sweep);
+
+    // Normal equations (J̃ᵀJ̃ + μ I) p = −J̃ᵀF̃, with μ = ‖F̃‖².
+    let dim = 2 * m;
+    let prec = ctx.prec();
+    let mut a = vec![vec![Float::new(prec); dim]; dim];
+    let mut rhs = vec![Float::new(prec); dim];
+    let mut term = Float::new(prec);
+    for row in 0..dim {
+        for col in 0..dim {
+            for k in 0..dim {
+                term.assign(&jac[k][row] * &jac[k][col]);
+                a[row][col] += &term;
+            }
+        }
+        a[row][row] += &norm2;
+        for k in 0..dim {
+            term.assign(&jac[k][row] * &f[k]);
+            rhs[row] -= &term;
+        }
+    }
+    let p = solve_linear(a, rhs)?;
+
+    let mut t = ctx.int(1);
+    for _ in 0..8 {
+        let q_new: Vec<Float> =
+            (0..m).map(|l| Float::with_val(prec, &p[l] * &t) * &big_q[l] + &big_q[l]).collect();
+        let x_new: Vec<Float> =
+            (0..m).map(|l| Float::with_val(prec, &p[m + l] * &t) * map.d_max + &x[l]).collect();
+        if q_new.iter().all(|v| v.is_finite() && *v > 0) && x_new.iter().all(|v| v.is_finite()) {
+            // Demand that the residual ρ itself halves: the least-squares
+            // merit can fall while x drifts away along a flat valley (an
+            // even split of mass at a median), where plain steps do better.
+            let trial = Sweep::from(types, map, map.scalings(types, &q_new, &x_new));
+            if trial.residual.clone() * 2u32 <= sweep.residual {
+                return Some((q_new, x_new, trial));
+            }
+        }
+        t >>= 1u32;
+    }
+    None
 }
 
 /// Solves a small dense system by Gaussian elimination with partial pivoting.
