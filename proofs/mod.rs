@@ -10,13 +10,27 @@
 use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
+pub mod scaling_map_has_a_fixed_point;
+
+/// The most types (or pieces) for which a "for all i" chain is evaluated.
+pub const MAX_TYPES: usize = 48;
 
 /// Every audited proof, in the paper's order.
 pub fn registry() -> Vec<Proof> {
-    vec![aggregate_weight_is_large::PROOF]
+    vec![scaling_map_has_a_fixed_point::PROOF, aggregate_weight_is_large::PROOF]
 }
 
 /// Finds a proof by the number of the result it proves.
 pub fn find(number: &str) -> Option<Proof> {
     registry().into_iter().find(|p| p.number.eq_ignore_ascii_case(number))
+}
+
+/// Returns `indices` when there are at most [`MAX_TYPES`], else an evenly
+/// spaced sample of them: a "for all i" chain often sums over every type,
+/// and a density has thousands of quadrature nodes.
+pub fn sampled(indices: Vec<usize>) -> Vec<usize> {
+    if indices.len() <= MAX_TYPES {
+        return indices;
+    }
+    (0..MAX_TYPES).map(|k| indices[k * indices.len() / MAX_TYPES]).collect()
 }
