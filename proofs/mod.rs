@@ -10,6 +10,7 @@
 use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
+pub mod f_has_approximate_fixed_points;
 pub mod scaling_map_has_a_fixed_point;
 
 /// The most types (or pieces) for which a "for all i" chain is evaluated.
@@ -17,7 +18,11 @@ pub const MAX_TYPES: usize = 48;
 
 /// Every audited proof, in the paper's order.
 pub fn registry() -> Vec<Proof> {
-    vec![scaling_map_has_a_fixed_point::PROOF, aggregate_weight_is_large::PROOF]
+    vec![
+        scaling_map_has_a_fixed_point::PROOF,
+        f_has_approximate_fixed_points::PROOF,
+        aggregate_weight_is_large::PROOF,
+    ]
 }
 
 /// Finds a proof by the number of the result it proves.

@@ -23,6 +23,13 @@ const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
     ("5.1", "lower bound", 1),
     // Section 5.1 defines the discrete x_j(c) without c; Lemma 5.3's Part 2 uses c.
     ("5.1", "definition of x_j(c) (Section 5.1 vs Part 2 of Lemma 5.3)", 1),
+    // Section 5.2, proof of Lemma 5.3, Part 3, "canceling out terms":
+    // (w + ε)² (y − x + ε)² − w² (y − x)² is not ε⁴ + ε² w² (y − x)²; the
+    // difference is of order ε. Under both readings of the Eq. 2 line.
+    ("5.3", "Part 3, first display, as written", 4),
+    ("5.3", "Part 3, first display, as the proof uses (|y − x| + ε)", 4),
+    // Section 5.2, "If [f(c)](i) = [f(c)](i_ℓ) = 1/α": the clamp value is √n/α.
+    ("5.3", "Part 3, both clamped, as written", 2),
     ("B.3", "first display, as written", 2),
     ("B.3", "first display, as written", 3),
 ];
