@@ -10,8 +10,10 @@
 use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
+pub mod exact_welfare;
 pub mod f_has_approximate_fixed_points;
 pub mod scaling_map_has_a_fixed_point;
+pub mod welfare_is_maximized;
 
 /// The most types (or pieces) for which a "for all i" chain is evaluated.
 pub const MAX_TYPES: usize = 48;
@@ -21,6 +23,7 @@ pub fn registry() -> Vec<Proof> {
     vec![
         scaling_map_has_a_fixed_point::PROOF,
         f_has_approximate_fixed_points::PROOF,
+        welfare_is_maximized::PROOF,
         aggregate_weight_is_large::PROOF,
     ]
 }

@@ -30,6 +30,11 @@ const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
     ("5.3", "Part 3, first display, as the proof uses (|y − x| + ε)", 4),
     // Section 5.2, "If [f(c)](i) = [f(c)](i_ℓ) = 1/α": the clamp value is √n/α.
     ("5.3", "Part 3, both clamped, as written", 2),
+    // Appendix B.1, second display: the factor −2n is dropped after its first line.
+    ("B.1", "second display, as written", 2),
+    // Appendix B.1, third display: substituting x_j drops the factor ∫ p c w_j (and −2n).
+    ("B.1", "third display, as written", 1),
+    ("B.1", "third display, as written", 2),
     ("B.3", "first display, as written", 2),
     ("B.3", "first display, as written", 3),
 ];
