@@ -13,6 +13,7 @@ pub mod aggregate_weight_is_large;
 pub mod exact_welfare;
 pub mod f_has_approximate_fixed_points;
 pub mod scaling_map_has_a_fixed_point;
+pub mod unusual_agents_are_rare;
 pub mod welfare_is_maximized;
 
 /// The most types (or pieces) for which a "for all i" chain is evaluated.
@@ -24,6 +25,7 @@ pub fn registry() -> Vec<Proof> {
         scaling_map_has_a_fixed_point::PROOF,
         f_has_approximate_fixed_points::PROOF,
         welfare_is_maximized::PROOF,
+        unusual_agents_are_rare::PROOF,
         aggregate_weight_is_large::PROOF,
     ]
 }
