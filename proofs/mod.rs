@@ -10,6 +10,7 @@
 use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
+pub mod each_agent_is_a_small_fraction;
 pub mod exact_welfare;
 pub mod f_has_approximate_fixed_points;
 pub mod scaling_map_has_a_fixed_point;
@@ -27,6 +28,7 @@ pub fn registry() -> Vec<Proof> {
         welfare_is_maximized::PROOF,
         unusual_agents_are_rare::PROOF,
         aggregate_weight_is_large::PROOF,
+        each_agent_is_a_small_fraction::PROOF,
     ]
 }
 
