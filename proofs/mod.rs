@@ -13,6 +13,7 @@ pub mod aggregate_weight_is_large;
 pub mod each_agent_is_a_small_fraction;
 pub mod exact_welfare;
 pub mod f_has_approximate_fixed_points;
+pub mod power_is_a_weighted_square;
 pub mod scaling_map_has_a_fixed_point;
 pub mod unusual_agents_are_rare;
 pub mod welfare_is_maximized;
@@ -29,6 +30,7 @@ pub fn registry() -> Vec<Proof> {
         unusual_agents_are_rare::PROOF,
         aggregate_weight_is_large::PROOF,
         each_agent_is_a_small_fraction::PROOF,
+        power_is_a_weighted_square::PROOF,
     ]
 }
 

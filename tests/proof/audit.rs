@@ -37,6 +37,9 @@ const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
     ("B.1", "third display, as written", 2),
     ("B.3", "first display, as written", 2),
     ("B.3", "first display, as written", 3),
+    // Appendix C.1, "∇²U(x) is a diagonal matrix with entry n ∫ p c w_kj": the entry
+    // is −2n ∫ p c w_kj; n ∫ p c w_kj is that of −½ ∇²U(x).
+    ("C.1", "Hessian entry, as written", 1),
 ];
 
 #[test]
