@@ -15,6 +15,7 @@ pub mod exact_welfare;
 pub mod f_has_approximate_fixed_points;
 pub mod power_is_a_weighted_square;
 pub mod scaling_map_has_a_fixed_point;
+pub mod shift_in_terms_of_multiplier;
 pub mod unusual_agents_are_rare;
 pub mod welfare_is_maximized;
 
@@ -31,6 +32,7 @@ pub fn registry() -> Vec<Proof> {
         aggregate_weight_is_large::PROOF,
         each_agent_is_a_small_fraction::PROOF,
         power_is_a_weighted_square::PROOF,
+        shift_in_terms_of_multiplier::PROOF,
     ]
 }
 
