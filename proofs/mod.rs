@@ -13,6 +13,7 @@ pub mod aggregate_weight_is_large;
 pub mod each_agent_is_a_small_fraction;
 pub mod exact_welfare;
 pub mod f_has_approximate_fixed_points;
+pub mod power_constraint_is_tight;
 pub mod power_is_a_weighted_square;
 pub mod scaling_map_has_a_fixed_point;
 pub mod shift_in_terms_of_multiplier;
@@ -33,6 +34,7 @@ pub fn registry() -> Vec<Proof> {
         each_agent_is_a_small_fraction::PROOF,
         power_is_a_weighted_square::PROOF,
         shift_in_terms_of_multiplier::PROOF,
+        power_constraint_is_tight::PROOF,
     ]
 }
 
