@@ -13,6 +13,10 @@ pub mod aggregate_weight_is_large;
 pub mod each_agent_is_a_small_fraction;
 pub mod exact_welfare;
 pub mod f_has_approximate_fixed_points;
+pub mod one_dimensional;
+pub mod one_dimensional_multipliers;
+pub mod one_dimensional_shift;
+pub mod one_dimensional_welfare;
 pub mod power_constraint_is_tight;
 pub mod power_is_a_weighted_square;
 pub mod scaling_map_has_a_fixed_point;
@@ -26,6 +30,9 @@ pub const MAX_TYPES: usize = 48;
 /// Every audited proof, in the paper's order.
 pub fn registry() -> Vec<Proof> {
     vec![
+        one_dimensional_welfare::PROOF,
+        one_dimensional_shift::PROOF,
+        one_dimensional_multipliers::PROOF,
         scaling_map_has_a_fixed_point::PROOF,
         f_has_approximate_fixed_points::PROOF,
         welfare_is_maximized::PROOF,

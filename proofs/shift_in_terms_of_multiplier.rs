@@ -31,7 +31,7 @@
 //! quotient of its definition ([`super::exact_welfare`]). δ_i and λ_i are
 //! Program 1's optimum solved again (by `agent::solve`, which does not use
 //! this lemma) at the working precision plus 64 bits plus the bits by which
-//! |x_j| exceeds |δ_ij|: the solver carries the gradient of U at its rounded
+//! max(|x_j|, max_k |y_kj|) exceeds |δ_ij|: the solver carries the gradient of U at its rounded
 //! x, which moves δ_i by about the rounding of x, far more than the rounding
 //! of δ_i itself at large n. The shift is re-based on the exact x: the
 //! agent's point x + δ_i is kept. Error bound: rounding.
@@ -177,10 +177,14 @@ fn constraint_slope(q: &[Rational], delta: &[Rational], j: usize) -> Rational {
 /// Solves Program 1 again for the given types at a widened precision and
 /// returns each (δ_i, λ_i), δ_i re-based on the exact x.
 fn resolve(s: &Solved, types: &[usize], x: &[Rational]) -> Result<Vec<(Vec<Rational>, Rational)>> {
+    // The rounding of x_j is relative to the terms it is made of, at most max_k |y_kj|.
+    let magnitude: Vec<Float> = (0..x.len())
+        .map(|j| s.types.iter().fold(s.eq.x[j].clone().abs(), |a, t| a.max(&t.y[j].clone().abs())))
+        .collect();
     let mut extra = 64;
     for &i in types {
-        for (xj, dj) in s.eq.x.iter().zip(&s.programs[i].delta) {
-            extra = extra.max(64 + excess_bits(xj, dj));
+        for (size, dj) in magnitude.iter().zip(&s.programs[i].delta) {
+            extra = extra.max(64 + excess_bits(size, dj));
         }
     }
     let wide = s.ctx.widened(extra);

@@ -13,6 +13,8 @@ use crate::common::{ctx, suite};
 /// The links of the proofs' chains that the project records as errata:
 /// (proof, display, 1-based link). Every other link must hold.
 const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
+    // Section 3, proof of Lemma 3.1: d/dx n ∫ p u_i = −2 ∫ p c w (x − y) drops the factor n.
+    ("3.1", "first display, as written", 1),
     // Section 5.1, the self-map display: the third "=" replaces w_ij by w_max
     // and Σ_k s_k w_kj by Σ_k s_k w_min, a "≤" unless every weight is w_min = w_max.
     ("5.1", "self-map display, as written", 3),
