@@ -16,7 +16,8 @@
 //! ```text
 //! x_j(c) = (∫ p c w_j)⁻¹ ∫ p c w_j y_j = (Σ_ℓ ∫_{S_ℓ} p c w_j)⁻¹ Σ_ℓ ∫_{S_ℓ} p c w_j y_j
 //!        = (Σ_ℓ c_A(i_ℓ) ∫_{S_ℓ} p w_j)⁻¹ Σ_ℓ c_A(i_ℓ) ∫_{S_ℓ} p w_j y_j
-//!        = (…)⁻¹ Σ_ℓ c_A(i_ℓ) y^avg_ℓj ∫_{S_ℓ} p w_j = (Σ_ℓ c_A s_ℓ w^avg_ℓj)⁻¹ Σ_ℓ c_A y^avg s_ℓ w^avg
+//!        = (…)⁻¹ Σ_ℓ c_A(i_ℓ) y^avg_ℓj ∫_{S_ℓ} p w_j
+//!        = (Σ_ℓ c_A s_ℓ w^avg_ℓj)⁻¹ Σ_ℓ c_A y^avg_ℓj s_ℓ w^avg_ℓj
 //!        = (Σ_ℓ c_A s_ℓ w_{i_ℓ j})⁻¹ Σ_ℓ c_A s_ℓ w_{i_ℓ j} y_{i_ℓ j}
 //!        = (Σ_{k∈A} s_k c_A(k) w_kj)⁻¹ Σ_{k∈A} s_k c_A(k) w_kj y_kj = x_j(c_A)
 //! ```
@@ -38,7 +39,7 @@
 //! |r(i) − r(i_ℓ)| = |Σ_j (w_ij² (y_ij − x_j)² − w_ℓj² (y_ℓj − x_j)²) / Q_j|
 //!     ≤ Σ_j |w_ij² (y_ij − x_j)² − w_ℓj² (y_ℓj − x_j)²| / Q_j
 //!     ≤ Σ_j |w_ij² (y_ij − x_j)² − (w_ij + ε)² (y_ij − x_j + ε)²| / Q_j          (Eq. 2)
-//!     = Σ_j |ε⁴ + ε² w_ij² (y_ij − x_j)²| / Q_j                                (canceling out terms)
+//!     = Σ_j |ε⁴ + ε² w_ij² (y_ij − x_j)²| / Q_j                           (canceling out terms)
 //!     ≤ Σ_j (ε⁴ + ε² w_max² d_max²) / Q_j
 //!     ≤ (∫ p c w_min)⁻¹ m (ε⁴ + ε² w_max² d_max²)
 //!     ≤ (∫ p (w_min / (w_max² d_max²)) w_min)⁻¹ m (ε⁴ + ε² w_max² d_max²) =: Δr  (Lemma 5.1)

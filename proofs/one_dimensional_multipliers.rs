@@ -182,7 +182,8 @@ mod tests {
             "weight_box": {{"min": "1/2", "max": "3"}},
             "outcome_set": {{"box": {{"lo": ["-1"], "hi": ["1"]}}}},
             "population": {{"types": [{{"y": ["-1"], "w": ["2"], "mass": "3"}},
-                {{"y": ["-1/2"], "w": ["1/2"], "mass": "2"}}, {{"y": ["1/2"], "w": ["3"], "mass": "2"}},
+                {{"y": ["-1/2"], "w": ["1/2"], "mass": "2"}},
+                {{"y": ["1/2"], "w": ["3"], "mass": "2"}},
                 {{"y": ["1"], "w": ["1"], "mass": "3"}}]}}}}"#
         );
         let instance = crate::instance_file::from_str(&text).unwrap();
