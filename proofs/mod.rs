@@ -10,13 +10,52 @@
 use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
+pub mod each_agent_is_a_small_fraction;
+pub mod exact_welfare;
+pub mod f_has_approximate_fixed_points;
+pub mod one_dimensional;
+pub mod one_dimensional_multipliers;
+pub mod one_dimensional_shift;
+pub mod one_dimensional_welfare;
+pub mod power_constraint_is_tight;
+pub mod power_is_a_weighted_square;
+pub mod scaling_map_has_a_fixed_point;
+pub mod shift_in_terms_of_multiplier;
+pub mod unusual_agents_are_rare;
+pub mod welfare_is_maximized;
+
+/// The most types (or pieces) for which a "for all i" chain is evaluated.
+pub const MAX_TYPES: usize = 48;
 
 /// Every audited proof, in the paper's order.
 pub fn registry() -> Vec<Proof> {
-    vec![aggregate_weight_is_large::PROOF]
+    vec![
+        one_dimensional_welfare::PROOF,
+        one_dimensional_shift::PROOF,
+        one_dimensional_multipliers::PROOF,
+        scaling_map_has_a_fixed_point::PROOF,
+        f_has_approximate_fixed_points::PROOF,
+        welfare_is_maximized::PROOF,
+        unusual_agents_are_rare::PROOF,
+        aggregate_weight_is_large::PROOF,
+        each_agent_is_a_small_fraction::PROOF,
+        power_is_a_weighted_square::PROOF,
+        shift_in_terms_of_multiplier::PROOF,
+        power_constraint_is_tight::PROOF,
+    ]
 }
 
 /// Finds a proof by the number of the result it proves.
 pub fn find(number: &str) -> Option<Proof> {
     registry().into_iter().find(|p| p.number.eq_ignore_ascii_case(number))
+}
+
+/// Returns `indices` when there are at most [`MAX_TYPES`], else an evenly
+/// spaced sample of them: a "for all i" chain often sums over every type,
+/// and a density has thousands of quadrature nodes.
+pub fn sampled(indices: Vec<usize>) -> Vec<usize> {
+    if indices.len() <= MAX_TYPES {
+        return indices;
+    }
+    (0..MAX_TYPES).map(|k| indices[k * indices.len() / MAX_TYPES]).collect()
 }

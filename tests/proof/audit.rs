@@ -12,8 +12,37 @@ use crate::common::{ctx, suite};
 
 /// The links of the proofs' chains that the project records as errata:
 /// (proof, display, 1-based link). Every other link must hold.
-const KNOWN_ERRATA: &[(&str, &str, usize)] =
-    &[("B.3", "first display, as written", 2), ("B.3", "first display, as written", 3)];
+const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
+    // Section 3, proof of Lemma 3.1: d/dx n ∫ p u_i = −2 ∫ p c w (x − y) drops the factor n.
+    ("3.1", "first display, as written", 1),
+    // Section 5.1, the self-map display: the third "=" replaces w_ij by w_max
+    // and Σ_k s_k w_kj by Σ_k s_k w_min, a "≤" unless every weight is w_min = w_max.
+    ("5.1", "self-map display, as written", 3),
+    // Section 5.1, "the denominator of [g_A(c)](i) is at most w_max² d_max²/w_min":
+    // it forgets the α of max(α, ·); fails for a clamped type when α > w_max² d_max²/w_min.
+    ("5.1", "denominator", 1),
+    // The same step's consequence g_A(c)_i ≥ √n w_min/(w_max² d_max²).
+    ("5.1", "lower bound", 1),
+    // Section 5.1 defines the discrete x_j(c) without c; Lemma 5.3's Part 2 uses c.
+    ("5.1", "definition of x_j(c) (Section 5.1 vs Part 2 of Lemma 5.3)", 1),
+    // Section 5.2, proof of Lemma 5.3, Part 3, "canceling out terms":
+    // (w + ε)² (y − x + ε)² − w² (y − x)² is not ε⁴ + ε² w² (y − x)²; the
+    // difference is of order ε. Under both readings of the Eq. 2 line.
+    ("5.3", "Part 3, first display, as written", 4),
+    ("5.3", "Part 3, first display, as the proof uses (|y − x| + ε)", 4),
+    // Section 5.2, "If [f(c)](i) = [f(c)](i_ℓ) = 1/α": the clamp value is √n/α.
+    ("5.3", "Part 3, both clamped, as written", 2),
+    // Appendix B.1, second display: the factor −2n is dropped after its first line.
+    ("B.1", "second display, as written", 2),
+    // Appendix B.1, third display: substituting x_j drops the factor ∫ p c w_j (and −2n).
+    ("B.1", "third display, as written", 1),
+    ("B.1", "third display, as written", 2),
+    ("B.3", "first display, as written", 2),
+    ("B.3", "first display, as written", 3),
+    // Appendix C.1, "∇²U(x) is a diagonal matrix with entry n ∫ p c w_kj": the entry
+    // is −2n ∫ p c w_kj; n ∫ p c w_kj is that of −½ ∇²U(x).
+    ("C.1", "Hessian entry, as written", 1),
+];
 
 #[test]
 fn correct_chains_hold_and_recorded_errata_fail_on_the_suite() {
