@@ -10,10 +10,12 @@
 use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
+pub mod charges;
+pub mod tau_is_positive;
 
 /// Every audited proof, in the paper's order.
 pub fn registry() -> Vec<Proof> {
-    vec![aggregate_weight_is_large::PROOF]
+    vec![aggregate_weight_is_large::PROOF, tau_is_positive::PROOF]
 }
 
 /// Finds a proof by the number of the result it proves.
