@@ -12,10 +12,11 @@ use crate::audit::Proof;
 pub mod aggregate_weight_is_large;
 pub mod charges;
 pub mod tau_is_positive;
+pub mod tau_is_small;
 
 /// Every audited proof, in the paper's order.
 pub fn registry() -> Vec<Proof> {
-    vec![aggregate_weight_is_large::PROOF, tau_is_positive::PROOF]
+    vec![aggregate_weight_is_large::PROOF, tau_is_positive::PROOF, tau_is_small::PROOF]
 }
 
 /// Finds a proof by the number of the result it proves.
