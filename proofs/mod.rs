@@ -11,12 +11,18 @@ use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
 pub mod charges;
+pub mod multipliers_are_nearly_equal;
 pub mod tau_is_positive;
 pub mod tau_is_small;
 
 /// Every audited proof, in the paper's order.
 pub fn registry() -> Vec<Proof> {
-    vec![aggregate_weight_is_large::PROOF, tau_is_positive::PROOF, tau_is_small::PROOF]
+    vec![
+        aggregate_weight_is_large::PROOF,
+        tau_is_positive::PROOF,
+        tau_is_small::PROOF,
+        multipliers_are_nearly_equal::PROOF,
+    ]
 }
 
 /// Finds a proof by the number of the result it proves.

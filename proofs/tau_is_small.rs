@@ -101,17 +101,21 @@ pub fn audit(s: &Solved) -> Result<ProofAudit> {
 }
 
 /// The parameters' combinations the proof uses: n^(3/2) α β w_min and
-/// 2√γ m w_max, with their difference taken at a widened precision.
-struct Constants {
-    lead: Float,
-    penalty: Float,
-    difference: Float,
+/// 2√γ m w_max, with their difference taken at a widened precision (it
+/// cancels when η is small).
+pub struct Constants {
+    pub lead: Float,
+    pub penalty: Float,
+    pub difference: Float,
     /// n^(3/2) α β.
-    n32_alpha_beta: Float,
+    pub n32_alpha_beta: Float,
+    /// η = (n^(3/2) α β w_min − 2√γ m w_max) / (2 m w_max).
+    pub eta: Float,
 }
 
 impl Constants {
-    fn of(s: &Solved) -> Constants {
+    /// Computes the constants from the instance's parameters.
+    pub fn of(s: &Solved) -> Constants {
         let wide = s.ctx.widened(128);
         let prec = wide.prec();
         let p = &s.params;
@@ -120,14 +124,23 @@ impl Constants {
         let lead = Float::with_val(prec, &n32_alpha_beta * &p.w_min);
         let penalty = Float::with_val(prec, p.gamma.sqrt_ref()) * &p.w_max * (2 * p.m as u32);
         let difference = Float::with_val(prec, &lead - &penalty);
+        let eta = Float::with_val(prec, &difference / &p.w_max) / (2 * p.m as u32);
         let lift = |v: &Float| s.ctx.lift(v);
         Constants {
             lead: lift(&lead),
             penalty: lift(&penalty),
             difference: lift(&difference),
             n32_alpha_beta: lift(&n32_alpha_beta),
+            eta: lift(&eta),
         }
     }
+}
+
+/// Returns τ_i with Lemma C.2's δ in place of the stored one, the form the
+/// proof uses after its first step, exact to the working precision.
+pub fn tau_with_c2_shift(s: &Solved, i: usize) -> Float {
+    let wide = widened_for(s, i);
+    s.ctx.lift(&first_terms(s, &wide, i)[0])
 }
 
 /// The chains of one normal type.
