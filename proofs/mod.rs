@@ -10,6 +10,7 @@
 use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
+pub mod approximate_shifts_cancel;
 pub mod charges;
 pub mod multipliers_are_nearly_equal;
 pub mod tau_is_positive;
@@ -22,6 +23,7 @@ pub fn registry() -> Vec<Proof> {
         tau_is_positive::PROOF,
         tau_is_small::PROOF,
         multipliers_are_nearly_equal::PROOF,
+        approximate_shifts_cancel::PROOF,
     ]
 }
 
