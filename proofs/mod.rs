@@ -13,6 +13,7 @@ pub mod aggregate_weight_is_large;
 pub mod approximate_shifts_cancel;
 pub mod charges;
 pub mod multipliers_are_nearly_equal;
+pub mod shift_is_near_first_approximation;
 pub mod tau_is_positive;
 pub mod tau_is_small;
 
@@ -24,6 +25,7 @@ pub fn registry() -> Vec<Proof> {
         tau_is_small::PROOF,
         multipliers_are_nearly_equal::PROOF,
         approximate_shifts_cancel::PROOF,
+        shift_is_near_first_approximation::PROOF,
     ]
 }
 

@@ -18,6 +18,9 @@ const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
     // Proof of C.5: "√δ_ij ≤ √γ q_j^(−1/2)" after "By Lemma C.1 ..."; the
     // power constraint gives |δ_ij| ≤ √γ q_j^(−1/2), not the square root.
     ("C.5", "power constraint per issue, as written (√δ_ij)", 1),
+    // Proof of D.2, second display: ‖δ'_i − δ_i‖₂² written as one issue's
+    // fraction (j free); the proof needs the sum over the issues.
+    ("D.2", "second display, as written (per issue)", 1),
 ];
 
 #[test]
