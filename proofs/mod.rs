@@ -11,6 +11,7 @@ use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
 pub mod approximate_shifts_cancel;
+pub mod approximations_are_close;
 pub mod charges;
 pub mod multipliers_are_nearly_equal;
 pub mod shift_is_near_first_approximation;
@@ -26,6 +27,7 @@ pub fn registry() -> Vec<Proof> {
         multipliers_are_nearly_equal::PROOF,
         approximate_shifts_cancel::PROOF,
         shift_is_near_first_approximation::PROOF,
+        approximations_are_close::PROOF,
     ]
 }
 

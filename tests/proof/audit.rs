@@ -21,6 +21,9 @@ const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
     // Proof of D.2, second display: ‖δ'_i − δ_i‖₂² written as one issue's
     // fraction (j free); the proof needs the sum over the issues.
     ("D.2", "second display, as written (per issue)", 1),
+    // Proof of D.3, second display, fifth line: c_i w_ij q_j⁻¹ taken out of
+    // the norm with j free; it is a max over j, not one issue's share.
+    ("D.3", "second display, as written (per issue)", 5),
 ];
 
 #[test]
