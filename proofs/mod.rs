@@ -17,6 +17,7 @@ pub mod multipliers_are_nearly_equal;
 pub mod shift_is_near_first_approximation;
 pub mod tau_is_positive;
 pub mod tau_is_small;
+pub mod unusual_agents_move_little;
 
 /// Every audited proof, in the paper's order.
 pub fn registry() -> Vec<Proof> {
@@ -28,6 +29,7 @@ pub fn registry() -> Vec<Proof> {
         approximate_shifts_cancel::PROOF,
         shift_is_near_first_approximation::PROOF,
         approximations_are_close::PROOF,
+        unusual_agents_move_little::PROOF,
     ]
 }
 

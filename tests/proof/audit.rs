@@ -24,6 +24,9 @@ const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
     // Proof of D.3, second display, fifth line: c_i w_ij q_j⁻¹ taken out of
     // the norm with j free; it is a max over j, not one issue's share.
     ("D.3", "second display, as written (per issue)", 5),
+    // Proof of D.4: "‖δ''_i‖₂ = √γ c_i w_ij q_j⁻¹ ‖y_i − x‖₂" with j free;
+    // as in D.3, the share is a max over j.
+    ("D.4", "‖δ''_i‖, as written (per issue)", 1),
 ];
 
 #[test]
