@@ -88,6 +88,11 @@ pub fn inverse_multiplier_error(s: &Solved, i: usize) -> Float {
     bound + multiplier_drift(s, i) * &inverse
 }
 
+/// Returns Lemma D.3's right side, √γ d_max / (β η n^(3/2) α).
+pub fn statement_bound(s: &Solved) -> Float {
+    EtaTerms::of(s).statement
+}
+
 /// The right sides of the first display after its first term, and √γ.
 struct EtaTerms {
     values: Vec<Float>,

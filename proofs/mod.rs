@@ -14,6 +14,7 @@ pub mod approximate_shifts_cancel;
 pub mod approximations_are_close;
 pub mod charges;
 pub mod multipliers_are_nearly_equal;
+pub mod net_movement_is_small;
 pub mod shift_is_near_first_approximation;
 pub mod tau_is_positive;
 pub mod tau_is_small;
@@ -30,6 +31,7 @@ pub fn registry() -> Vec<Proof> {
         shift_is_near_first_approximation::PROOF,
         approximations_are_close::PROOF,
         unusual_agents_move_little::PROOF,
+        net_movement_is_small::PROOF,
     ]
 }
 

@@ -116,6 +116,11 @@ impl Bounds {
     }
 }
 
+/// Returns Lemma D.2's right side, 2γ d_max / (β² n³ α²).
+pub fn statement_bound(s: &Solved) -> Float {
+    Bounds::of(s).statement
+}
+
 /// The chains of one normal type.
 fn type_chains(s: &Solved, i: usize) -> Result<Vec<Chain>> {
     let wide = widened_for(s, i);

@@ -27,6 +27,11 @@ const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
     // Proof of D.4: "‖δ''_i‖₂ = √γ c_i w_ij q_j⁻¹ ‖y_i − x‖₂" with j free;
     // as in D.3, the share is a max over j.
     ("D.4", "‖δ''_i‖, as written (per issue)", 1),
+    // Proof of D.5, third display: the integrand δ''_i − δ''_i + δ'_i − δ_i
+    // is δ'_i − δ_i, not a regrouping of δ_i − δ''_i ...
+    ("D.5", "third display, as written", 1),
+    // ... and its last "=" drops ∫_{N̂} p, which is ≤ 1, not 1.
+    ("D.5", "third display, as written", 5),
 ];
 
 #[test]
