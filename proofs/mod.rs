@@ -13,6 +13,7 @@ pub mod aggregate_weight_is_large;
 pub mod approximate_shifts_cancel;
 pub mod approximations_are_close;
 pub mod charges;
+pub mod definitions_agree;
 pub mod lemma_a1_connects;
 pub mod multipliers_are_nearly_equal;
 pub mod net_movement_is_small;
@@ -24,6 +25,7 @@ pub mod unusual_agents_move_little;
 /// Every audited proof, in the paper's order.
 pub fn registry() -> Vec<Proof> {
     vec![
+        definitions_agree::PROOF,
         lemma_a1_connects::PROOF,
         aggregate_weight_is_large::PROOF,
         tau_is_positive::PROOF,
