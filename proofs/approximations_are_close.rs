@@ -20,8 +20,9 @@
 //!
 //! The differences (1/λ_i − √γ, √((η+1)/η) − 1, √(η+1) − √η, δ' − δ'') are
 //! taken at a widened precision from the stored λ, η and shifts. The links
-//! that use Lemma C.6 (the first of each display) compare a difference
-//! about 1/η of 1/λ_i, while the fixed-point residual moves 1/λ_i itself:
+//! that use Lemma C.6 (the first display's first, the second's second)
+//! compare a difference about 1/η of 1/λ_i, while the fixed-point residual
+//! moves 1/λ_i itself:
 //! they are charged the residual on 1/λ_i (and the move of λ_i from the
 //! rounding left in b), as Lemma D.3's module does. The rest is algebra,
 //! except the last link (Lemma B.4), which has fixed-point sensitivity.
