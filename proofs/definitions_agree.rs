@@ -6,12 +6,14 @@
 //! # The chains
 //!
 //! ```text
-//! x_j (Theorem 4.1, the solved x)      = (∫ p c w_j)⁻¹ ∫ p c w_j y_j  (Section 5's x_j(c))
-//! x_j (Theorem 4.1)                    = (Σ_i s_i w_ij)⁻¹ Σ_i s_i w_ij y_ij  (Section 5.1, as written)
-//! x_j (Theorem 4.1)                    = (Σ_i s_i c_i w_ij)⁻¹ Σ_i s_i c_i w_ij y_ij  (Section 5.1, as its words say)
-//! β (after Lemma B.4)                  = w_min² / (4 w_max³ d_max²)  (Lemma B.4's constant)
-//! 2γ^(3/2) m w_max / (n^(3/2) α β w_min − 2√γ m w_max) (C.5) = γ^(3/2)/η  (η after C.5)
+//! Section 5:           x_j = (∫ p c w_j)⁻¹ ∫ p c w_j y_j
+//! Section 5.1 (as written):        x_j = (Σ_i s_i w_ij)⁻¹ Σ_i s_i w_ij y_ij
+//! Section 5.1 (as its words say):  x_j = (Σ_i s_i c_i w_ij)⁻¹ Σ_i s_i c_i w_ij y_ij
+//! after Lemma B.4:     β = w_min² / (4 w_max³ d_max²)   (B.4's constant)
+//! after Lemma C.5:     2γ^(3/2) m w_max / (n^(3/2) α β w_min − 2√γ m w_max) = γ^(3/2)/η
 //! ```
+//!
+//! each x_j against Theorem 4.1's (the solved x).
 //!
 //! The solved x is the one every other chain uses; Section 5's x(c) is
 //! summed here from the stored c at a widened precision. Section 5.1's

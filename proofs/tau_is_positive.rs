@@ -6,7 +6,8 @@
 //! Before the lemma, for every i ∈ N̂ (c = f(c) unclamped, then Lemma C.3):
 //!
 //! ```text
-//! c_i = √n / √(Σ_j w_ij² (y_ij − x_j)² (∫ p c w_j)⁻¹) = 1 / √(Σ_j w_ij² (y_ij − x_j)² (n ∫ p c w_j)⁻¹)
+//! c_i = √n / √(Σ_j w_ij² (y_ij − x_j)² (∫ p c w_j)⁻¹)
+//!     = 1 / √(Σ_j w_ij² (y_ij − x_j)² (n ∫ p c w_j)⁻¹)
 //!     = 1 / √(Σ_j w_ij² (y_ij − x_j)² q_j⁻¹)
 //! 1/λ_i² = (c_i²/λ_i²) Σ_j w_ij² (y_ij − x_j)² q_j⁻¹ = τ_i + γ
 //! λ_i = 1/√(τ_i + γ)
