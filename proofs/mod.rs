@@ -10,9 +10,16 @@
 use crate::audit::Proof;
 
 pub mod aggregate_weight_is_large;
+pub mod approximate_shifts_cancel;
+pub mod approximations_are_close;
+pub mod charges;
+pub mod definitions_agree;
 pub mod each_agent_is_a_small_fraction;
 pub mod exact_welfare;
 pub mod f_has_approximate_fixed_points;
+pub mod lemma_a1_connects;
+pub mod multipliers_are_nearly_equal;
+pub mod net_movement_is_small;
 pub mod one_dimensional;
 pub mod one_dimensional_multipliers;
 pub mod one_dimensional_shift;
@@ -21,7 +28,11 @@ pub mod power_constraint_is_tight;
 pub mod power_is_a_weighted_square;
 pub mod scaling_map_has_a_fixed_point;
 pub mod shift_in_terms_of_multiplier;
+pub mod shift_is_near_first_approximation;
+pub mod tau_is_positive;
+pub mod tau_is_small;
 pub mod unusual_agents_are_rare;
+pub mod unusual_agents_move_little;
 pub mod welfare_is_maximized;
 
 /// The most types (or pieces) for which a "for all i" chain is evaluated.
@@ -33,8 +44,10 @@ pub fn registry() -> Vec<Proof> {
         one_dimensional_welfare::PROOF,
         one_dimensional_shift::PROOF,
         one_dimensional_multipliers::PROOF,
+        definitions_agree::PROOF,
         scaling_map_has_a_fixed_point::PROOF,
         f_has_approximate_fixed_points::PROOF,
+        lemma_a1_connects::PROOF,
         welfare_is_maximized::PROOF,
         unusual_agents_are_rare::PROOF,
         aggregate_weight_is_large::PROOF,
@@ -42,6 +55,14 @@ pub fn registry() -> Vec<Proof> {
         power_is_a_weighted_square::PROOF,
         shift_in_terms_of_multiplier::PROOF,
         power_constraint_is_tight::PROOF,
+        tau_is_positive::PROOF,
+        tau_is_small::PROOF,
+        multipliers_are_nearly_equal::PROOF,
+        approximate_shifts_cancel::PROOF,
+        shift_is_near_first_approximation::PROOF,
+        approximations_are_close::PROOF,
+        unusual_agents_move_little::PROOF,
+        net_movement_is_small::PROOF,
     ]
 }
 

@@ -172,7 +172,11 @@ pub struct LinkTally {
     pub link: usize,
     /// "E_k rel E_{k+1}", as written.
     pub written: String,
+    /// Holds with a margin beyond the error bound.
     pub holds: usize,
+    /// A ≤ or ≥ whose sides agree to the error bound: holds as an
+    /// equality to the working precision, counted apart so it stays visible.
+    pub ties: usize,
     pub violated: usize,
     pub undecided: usize,
     /// The smallest relative margin, with its instance and check.
@@ -262,12 +266,14 @@ impl Tallies {
                         link: k,
                         written,
                         holds: 0,
+                        ties: 0,
                         violated: 0,
                         undecided: 0,
                         tightest: None,
                         witness: None,
                     });
                     match check.verdict {
+                        Verdict::Holds if chain.ties[k] => t.ties += 1,
                         Verdict::Holds => t.holds += 1,
                         Verdict::Violated => t.violated += 1,
                         _ => t.undecided += 1,
@@ -324,7 +330,7 @@ impl Erratum {
             location: format!("{}, {}, link {}", proof.location, t.display, t.link + 1),
             written: t.written.clone(),
             violated: t.violated,
-            evaluated: t.holds + t.violated + t.undecided,
+            evaluated: t.holds + t.ties + t.violated + t.undecided,
             witness: witness.clone(),
             witness_file,
             sides: sides(check),
@@ -400,6 +406,7 @@ pub fn chains_markdown(proofs: &[Proof], tallies: &Tallies) -> String {
                         "link",
                         "as written",
                         "holds",
+                        "ties",
                         "violated",
                         "undecided",
                         "smallest relative margin",
@@ -425,6 +432,7 @@ fn link_row(t: &LinkTally) -> Vec<String> {
         (t.link + 1).to_string(),
         t.written.clone(),
         t.holds.to_string(),
+        t.ties.to_string(),
         t.violated.to_string(),
         t.undecided.to_string(),
         tightest,

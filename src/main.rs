@@ -773,7 +773,10 @@ const AUDIT_GUIDE: &str = "Each proof is encoded as the paper writes it: chains 
 E0 rel E1 rel E2 … of expressions in the instance's quantities, every expression computed from \
 the paper's definitions. Each link is checked like a lemma's side (holds, violated, undecided), \
 with an error bound for rounding and, where the terms rest on c = f(c), the fixed-point \
-residual. A ≤ or ≥ whose sides agree to that bound holds as a tie. The lemmas' own [step] \
+residual. A ≤ or ≥ whose sides agree to that bound holds as an equality to the working \
+precision: it is counted in the column *ties*, apart from the links that hold with room to \
+spare, because such a link cannot be told from a violation smaller than the rounding. The \
+lemmas' own [step] \
 checks are proof steps too and are listed with the errata. Instances: the default suite and \
 the search's tightest instance per lemma.\n";
 

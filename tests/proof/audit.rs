@@ -15,6 +15,9 @@ use crate::common::{ctx, suite};
 const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
     // Section 3, proof of Lemma 3.1: d/dx n ∫ p u_i = −2 ∫ p c w (x − y) drops the factor n.
     ("3.1", "first display, as written", 1),
+    // Section 5.1 defines the finite x_j(c) = (Σ s_i w_ij)⁻¹ Σ s_i w_ij y_ij
+    // without c(i), though its own sentence and Theorem 4.1 weight by c.
+    ("4.1", "x_j: Theorem 4.1 vs Section 5.1's finite x_j(c), as written (no c)", 1),
     // Section 5.1, the self-map display: the third "=" replaces w_ij by w_max
     // and Σ_k s_k w_kj by Σ_k s_k w_min, a "≤" unless every weight is w_min = w_max.
     ("5.1", "self-map display, as written", 3),
@@ -42,6 +45,23 @@ const KNOWN_ERRATA: &[(&str, &str, usize)] = &[
     // Appendix C.1, "∇²U(x) is a diagonal matrix with entry n ∫ p c w_kj": the entry
     // is −2n ∫ p c w_kj; n ∫ p c w_kj is that of −½ ∇²U(x).
     ("C.1", "Hessian entry, as written", 1),
+    // Proof of C.5: "√δ_ij ≤ √γ q_j^(−1/2)" after "By Lemma C.1 ..."; the
+    // power constraint gives |δ_ij| ≤ √γ q_j^(−1/2), not the square root.
+    ("C.5", "power constraint per issue, as written (√δ_ij)", 1),
+    // Proof of D.2, second display: ‖δ'_i − δ_i‖₂² written as one issue's
+    // fraction (j free); the proof needs the sum over the issues.
+    ("D.2", "second display, as written (per issue)", 1),
+    // Proof of D.3, second display, fifth line: c_i w_ij q_j⁻¹ taken out of
+    // the norm with j free; it is a max over j, not one issue's share.
+    ("D.3", "second display, as written (per issue)", 5),
+    // Proof of D.4: "‖δ''_i‖₂ = √γ c_i w_ij q_j⁻¹ ‖y_i − x‖₂" with j free;
+    // as in D.3, the share is a max over j.
+    ("D.4", "‖δ''_i‖, as written (per issue)", 1),
+    // Proof of D.5, third display: the integrand δ''_i − δ''_i + δ'_i − δ_i
+    // is δ'_i − δ_i, not a regrouping of δ_i − δ''_i ...
+    ("D.5", "third display, as written", 1),
+    // ... and its last "=" drops ∫_{N̂} p, which is ≤ 1, not 1.
+    ("D.5", "third display, as written", 5),
 ];
 
 #[test]
