@@ -3,10 +3,12 @@
 mod bad_input;
 mod cli;
 mod common;
+mod densities;
 mod inputs;
 mod metamorphic;
 mod rates;
 mod reproducible;
 mod search;
 mod sensitivity;
+mod strategies;
 mod warm_up;
