@@ -1,7 +1,7 @@
 //! Benchmarks of the stages: the fixed point, the agent programs, and one
 //! full evaluation of every lemma. Run with `cargo bench`.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rug::Rational;
@@ -10,7 +10,8 @@ use equal_power::equilibrium::{self, Params};
 use equal_power::lemmas;
 use equal_power::numeric::Context;
 use equal_power::population::{AgentType, Alpha, Instance, OutcomeSet, Population, Start};
-use equal_power::{agent, solved};
+use equal_power::search::{self, PopulationDraw, Populations, Regime, Space, TypeDraw};
+use equal_power::{agent, runner, solved};
 
 /// A random finite population of `k` types in `m` issues, from a fixed seed.
 fn population(k: usize, m: usize) -> Instance {
@@ -101,24 +102,61 @@ fn rate_sweep_point(c: &mut Criterion) {
     group.finish();
 }
 
-/// The search's cost per instance at K = 50 types, m = 6: the full
-/// evaluation at 256 bits beside the same evaluation at f64's 53 bits (a
-/// possible screening stage, which would never declare a verdict).
+/// Eight instances of the search's space with K = 50 types in m = 6 issues:
+/// the regimes in turn, every other parameter drawn as the search draws it.
+fn search_draws_k50_m6() -> Vec<Instance> {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let regimes = [Regime::Anywhere, Regime::NormalAgents, Regime::EtaAtLeastOne];
+    (0..8)
+        .map(|k| {
+            let space = Space { populations: Populations::Finite, regime: regimes[k % 3] };
+            let mut draw = search::random_draw(&mut rng, space);
+            draw.m = 6;
+            let grid = |rng: &mut ChaCha8Rng| (0..6).map(|_| rng.gen_range(0..=16)).collect();
+            let types = (0..50)
+                .map(|_| {
+                    let (y, w) = (grid(&mut rng), grid(&mut rng));
+                    TypeDraw { y, rim: None, w, mass: rng.gen_range(1..=8) }
+                })
+                .collect();
+            draw.population = PopulationDraw::Finite(types);
+            draw.instance(format!("bench draw {k}"))
+        })
+        .collect()
+}
+
+/// The search's cost per instance at K = 50 types, m = 6, in instances per
+/// second: every instance evaluated at full precision (256 bits), beside
+/// the search's own path, which screens at 64 bits plus ⌈log2 n⌉/2 and
+/// evaluates again at 256 bits only what the screening cannot settle. Both
+/// go through the runner, which adds ⌈log2 n⌉ bits to each.
 fn search_instance(c: &mut Criterion) {
-    let inst = population(50, 6);
+    let instances = search_draws_k50_m6();
     let lemmas = lemmas::registry();
+    let full = Context::new(256).unwrap();
+    let confirmed = instances
+        .iter()
+        .filter(|i| search::screen_then_confirm(&full, &lemmas, i).unwrap().1)
+        .count();
+    eprintln!("search_instance: {confirmed} of {} instances need confirmation", instances.len());
+
     let mut group = c.benchmark_group("search_instance K=50 m=6");
     group.sample_size(10);
-    // Both paths solve and evaluate at exactly their precision (the runner
-    // would add ⌈log2 n⌉ bits to each).
-    let evaluate = |ctx: &Context| {
-        let s = solved::solve(ctx, &inst).unwrap();
-        lemmas.iter().map(|l| (l.evaluate)(&s).unwrap().verdict()).collect::<Vec<_>>()
-    };
-    let full = Context::new(256).unwrap();
-    group.bench_function("full precision (256 bits)", |b| b.iter(|| evaluate(&full)));
-    let screening = Context::double_precision();
-    group.bench_function("screening (53 bits)", |b| b.iter(|| evaluate(&screening)));
+    group.throughput(Throughput::Elements(instances.len() as u64));
+    group.bench_function("full precision (256 bits)", |b| {
+        b.iter(|| {
+            for inst in &instances {
+                runner::run_one(&full, "bench", inst, &lemmas).unwrap();
+            }
+        })
+    });
+    group.bench_function("screened, confirmed at 256 bits when unsettled", |b| {
+        b.iter(|| {
+            for inst in &instances {
+                search::screen_then_confirm(&full, &lemmas, inst).unwrap();
+            }
+        })
+    });
     group.finish();
 }
 
