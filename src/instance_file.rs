@@ -322,3 +322,23 @@ fn short(v: &Value) -> String {
         s
     }
 }
+
+/// An instance serialises as its instance file's JSON, exactly.
+impl serde::Serialize for Instance {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        to_value(self).serialize(serializer)
+    }
+}
+
+/// An instance deserialises from its file's JSON, validated like a file.
+impl<'de> serde::Deserialize<'de> for Instance {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        from_value(&value).and_then(Instance::validated).map_err(serde::de::Error::custom)
+    }
+}

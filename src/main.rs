@@ -194,6 +194,12 @@ enum Command {
         /// Directory to write into.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
+        /// Run only the blocks of shard K of N (blocks of 24 cases; index ≡ K−1 mod N).
+        #[arg(long, requires = "save")]
+        shard: Option<String>,
+        /// Save the exact outcome of the blocks run (a shard's input to `merge`), write nothing else.
+        #[arg(long)]
+        save: Option<PathBuf>,
     },
     /// Re-evaluates a saved instance (a counterexample) and prints both sides of every check.
     ///
@@ -314,9 +320,14 @@ fn run(cli: Cli) -> Result<bool> {
             save_rates_shard(&set, &families, shard, &save).map(|_| false)
         }
         Command::Rates { save: None, .. } => unreachable!("clap requires --save with --shard"),
-        Command::Search { lemmas, cases, seed, out } => {
+        Command::Search { lemmas, cases, seed, out, shard: None, save: None } => {
             run_search(&set, &selected(&lemmas)?, cases, seed, &out).map(|(found, _, _)| found)
         }
+        Command::Search { lemmas, cases, seed, shard, save: Some(save), .. } => {
+            let shard = shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
+            save_search_shard(&set, &lemmas, cases, seed, shard, &save).map(|_| false)
+        }
+        Command::Search { save: None, .. } => unreachable!("clap requires --save with --shard"),
         Command::Replay { file, lemmas } => check_file(&set, &file, &lemmas),
         Command::NewInstance => {
             say_raw!("{}", EXAMPLE_INSTANCE);
@@ -419,6 +430,17 @@ fn merge(
     out: Option<PathBuf>,
 ) -> Result<bool> {
     let kind = records::kind_of(&files[0])?;
+    if kind == records::SEARCH_KIND {
+        let shards = files.iter().map(|f| records::load_search(f)).collect::<Result<Vec<_>>>()?;
+        let merged = records::merge_search(shards)?;
+        let Some(out) = out else {
+            return Err(Error::invalid("merge: search shards need --out DIR to write SEARCH.md"));
+        };
+        let lemmas = selected(&merged.lemmas)?;
+        let found = search::merged(merged.seed, merged.blocks.into_iter().map(|(_, b)| b));
+        let (any, _, _) = finish_search(set, &lemmas, &found, &out, Vec::new())?;
+        return Ok(any);
+    }
     if kind == records::RATES_KIND {
         let shards = files.iter().map(|f| records::load_rates(f)).collect::<Result<Vec<_>>>()?;
         let merged = records::merge_rates(shards)?;
@@ -870,13 +892,28 @@ fn run_search(
     let ctx = &set.ctx;
     let started = Instant::now();
     say!("search seed {seed}, {cases} cases, precision {} bits", ctx.prec());
+    let blocks = search_blocks(set, lemmas, cases, seed, Shard::WHOLE)?;
+    let found = search::merged(seed, blocks.into_iter().map(|(_, b)| b));
+    let elapsed = started.elapsed().as_secs_f64();
+    finish_search(set, lemmas, &found, out, vec![("search".into(), elapsed)])
+}
+
+/// Runs the search blocks of `shard`, with a progress line.
+fn search_blocks(
+    set: &Settings,
+    lemmas: &[Lemma],
+    cases: usize,
+    seed: u64,
+    shard: Shard,
+) -> Result<Vec<(usize, search::Outcome)>> {
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let progress = |name: &str| {
+    let progress = move |name: &str| {
         if terminal {
             eprint!("\r\x1b[2Ksearch: {name}");
         }
     };
-    let found = search::search(ctx, lemmas, cases, seed, &progress)?;
+    let screening = set.ctx.prec() > search::SCREENING_PRECISION;
+    let blocks = search::search_blocks(&set.ctx, lemmas, cases, seed, screening, shard, &progress)?;
     if terminal {
         eprint!("\r\x1b[2K");
     }
@@ -885,6 +922,55 @@ fn run_search(
     if shard::interrupted() {
         return Err(Error::interrupted("the search"));
     }
+    Ok(blocks)
+}
+
+/// Runs the search blocks of one shard and saves their exact outcomes.
+fn save_search_shard(
+    set: &Settings,
+    keys: &[String],
+    cases: usize,
+    seed: u64,
+    shard: Shard,
+    path: &std::path::Path,
+) -> Result<()> {
+    let lemmas = selected(keys)?;
+    let started = Instant::now();
+    let blocks = search_blocks(set, &lemmas, cases, seed, shard)?;
+    let file = records::SearchFile {
+        kind: records::SEARCH_KIND.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        precision: set.ctx.prec(),
+        seed,
+        cases,
+        lemmas: lemmas.iter().map(|l| l.number.to_string()).collect(),
+        units: search::block_count(cases),
+        shard,
+        blocks,
+    };
+    let meta = metadata(set, vec![("search".into(), started.elapsed().as_secs_f64())]);
+    records::save_search(path, &file, &meta)?;
+    say!(
+        "search shard {shard}: {} of {} blocks, saved {}",
+        file.blocks.len(),
+        file.units,
+        path.display()
+    );
+    Ok(())
+}
+
+/// Saves a search's findings, its tightest instances and SEARCH.md;
+/// returns whether it found a violation, SEARCH.md's body, and the
+/// tightest instance per lemma.
+fn finish_search(
+    set: &Settings,
+    lemmas: &[Lemma],
+    found: &search::Outcome,
+    out: &std::path::Path,
+    durations: Vec<(String, f64)>,
+) -> Result<(bool, String, Vec<equal_power::population::Instance>)> {
+    let ctx = &set.ctx;
+    let seed = found.seed;
     let mut any = false;
     let mut tightest = Vec::new();
     for (number, entry) in &found.lemmas {
@@ -905,9 +991,8 @@ fn run_search(
             }
         }
     }
-    let body = search::markdown(&found, lemmas);
-    let elapsed = started.elapsed().as_secs_f64();
-    let block = provenance_block(set, Some(seed), vec![("search".into(), elapsed)]);
+    let body = search::markdown(found, lemmas);
+    let block = provenance_block(set, Some(seed), durations);
     let md = format!("# equal-power search\n\n{block}{body}");
     report::write_atomically(&out.join("SEARCH.md"), &md)?;
     say!("wrote {}", out.join("SEARCH.md").display());

@@ -232,6 +232,96 @@ pub fn merge_rates(mut shards: Vec<RatesFile>) -> Result<RatesFile> {
     Ok(RatesFile { shard: Shard::WHOLE, rows, ..first })
 }
 
+/// The `kind` of a search file, checked on load.
+pub const SEARCH_KIND: &str = "equal-power search blocks";
+
+/// The blocks of a search or of one of its shards.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SearchFile {
+    pub kind: String,
+    pub version: String,
+    pub precision: u32,
+    pub seed: u64,
+    pub cases: usize,
+    /// The lemmas searched, by number.
+    pub lemmas: Vec<String>,
+    /// The number of blocks of the whole search.
+    pub units: usize,
+    pub shard: Shard,
+    pub blocks: Vec<(usize, crate::search::Outcome)>,
+}
+
+/// Reads a search shard file.
+///
+/// # Errors
+///
+/// Names the file when it cannot be read or is not a search file.
+pub fn load_search(path: &Path) -> Result<SearchFile> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let file: SearchFile = serde_json::from_str(&text).map_err(|e| {
+        Error::parse(format!("{}: not an equal-power search file ({e})", path.display()))
+    })?;
+    if file.kind != SEARCH_KIND {
+        return Err(Error::parse(format!(
+            "{}: kind \"{}\", expected \"{SEARCH_KIND}\"",
+            path.display(),
+            file.kind
+        )));
+    }
+    Ok(file)
+}
+
+/// Writes a search shard file with the run metadata under its own key.
+///
+/// # Errors
+///
+/// Fails when the file cannot be written.
+pub fn save_search(path: &Path, file: &SearchFile, metadata: &RunMetadata) -> Result<()> {
+    let mut value = serde_json::to_value(file).expect("outcomes always serialise");
+    value["run_metadata"] = metadata.json();
+    let text = serde_json::to_string(&value).expect("JSON values always serialise");
+    crate::report::write_atomically(path, &(text + "\n"))
+}
+
+/// Merges the shards of one search into the outcome of the whole search.
+///
+/// # Errors
+///
+/// Refuses shards of different searches, a missing or repeated shard, and
+/// a block that does not belong to its shard.
+pub fn merge_search(mut shards: Vec<SearchFile>) -> Result<SearchFile> {
+    let Some(first) = shards.first().cloned() else {
+        return Err(Error::invalid("merge: no search file given"));
+    };
+    for s in &shards {
+        let same = s.version == first.version
+            && s.precision == first.precision
+            && s.seed == first.seed
+            && s.cases == first.cases
+            && s.lemmas == first.lemmas
+            && s.units == first.units
+            && s.shard.count == first.shard.count;
+        if !same {
+            return Err(Error::invalid(format!(
+                "merge: search shard {} is not of the same search as shard {}",
+                s.shard, first.shard
+            )));
+        }
+        if let Some((k, _)) = s.blocks.iter().find(|(k, _)| !s.shard.owns(*k)) {
+            return Err(Error::invalid(format!(
+                "merge: block {k} does not belong to shard {}",
+                s.shard
+            )));
+        }
+    }
+    shards.sort_by_key(|s| s.shard.index);
+    complete(&shards.iter().map(|s| s.shard).collect::<Vec<_>>())?;
+    let mut blocks: Vec<(usize, crate::search::Outcome)> =
+        shards.into_iter().flat_map(|s| s.blocks).collect();
+    blocks.sort_by_key(|(k, _)| *k);
+    Ok(SearchFile { shard: Shard::WHOLE, blocks, ..first })
+}
+
 /// The commit of the source tree the binary was built from, with
 /// "+dirty" when the tree has uncommitted changes; "unavailable" without git.
 pub fn git_commit() -> String {

@@ -26,8 +26,10 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use rug::ops::Pow;
 use rug::{Integer, Rational};
+use serde::{Deserialize, Serialize};
 
 use crate::equilibrium::Params;
 use crate::error::Result;
@@ -35,6 +37,7 @@ use crate::lemmas::{hypotheses as h, Lemma};
 use crate::numeric::Context;
 use crate::population::{AgentType, Alpha, Cell, Instance, OutcomeSet, Population, Start};
 use crate::runner::{self, InstanceRun};
+use crate::shard::Shard;
 use crate::verdict::Verdict;
 
 /// Limits of the shrinking phase: a violation is simplified at most this
@@ -543,7 +546,7 @@ fn margin_of(run: &InstanceRun, number: &str) -> Option<f64> {
 }
 
 /// A region of the hypothesis space, for the coverage tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Bucket {
     /// m.
     Issues(usize),
@@ -623,7 +626,8 @@ impl Bucket {
 const DECADE_BUCKETS: u32 = 7;
 
 /// What the search found for one lemma.
-#[derive(Default)]
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(into = "LemmaRecord", from = "LemmaRecord")]
 pub struct LemmaSearch {
     /// Instances of the random phase solved (at either precision).
     pub cases: usize,
@@ -639,7 +643,8 @@ pub struct LemmaSearch {
 }
 
 /// The whole search's results and coverage.
-#[derive(Default)]
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(into = "OutcomeRecord", try_from = "OutcomeRecord")]
 pub struct Outcome {
     pub seed: u64,
     pub cases: usize,
@@ -656,6 +661,101 @@ pub struct Outcome {
     pub lemmas: BTreeMap<&'static str, LemmaSearch>,
     /// Buckets of every instance of the random phase.
     pub coverage: BTreeMap<Bucket, usize>,
+}
+
+/// [`LemmaSearch`] as a shard file holds it: maps keyed by buckets become
+/// lists of pairs, since JSON keys are strings.
+#[derive(Serialize, Deserialize)]
+struct LemmaRecord {
+    cases: usize,
+    evaluated: usize,
+    violations: Vec<Instance>,
+    tightest: Option<(f64, Instance)>,
+    unmet: BTreeMap<String, usize>,
+    buckets: Vec<(Bucket, usize)>,
+}
+
+impl From<LemmaSearch> for LemmaRecord {
+    fn from(l: LemmaSearch) -> LemmaRecord {
+        LemmaRecord {
+            cases: l.cases,
+            evaluated: l.evaluated,
+            violations: l.violations,
+            tightest: l.tightest,
+            unmet: l.unmet,
+            buckets: l.buckets.into_iter().collect(),
+        }
+    }
+}
+
+impl From<LemmaRecord> for LemmaSearch {
+    fn from(l: LemmaRecord) -> LemmaSearch {
+        LemmaSearch {
+            cases: l.cases,
+            evaluated: l.evaluated,
+            violations: l.violations,
+            tightest: l.tightest,
+            unmet: l.unmet,
+            buckets: l.buckets.into_iter().collect(),
+        }
+    }
+}
+
+/// [`Outcome`] as a shard file holds it; lemma numbers are mapped back to
+/// the registry's on reading.
+#[derive(Serialize, Deserialize)]
+struct OutcomeRecord {
+    seed: u64,
+    cases: usize,
+    failed_solves: usize,
+    screening: Option<u32>,
+    screened: usize,
+    confirmed_unsettled: usize,
+    confirmed_failed_screen: usize,
+    confirmed_candidates: usize,
+    lemmas: Vec<(String, LemmaSearch)>,
+    coverage: Vec<(Bucket, usize)>,
+}
+
+impl From<Outcome> for OutcomeRecord {
+    fn from(o: Outcome) -> OutcomeRecord {
+        OutcomeRecord {
+            seed: o.seed,
+            cases: o.cases,
+            failed_solves: o.failed_solves,
+            screening: o.screening,
+            screened: o.screened,
+            confirmed_unsettled: o.confirmed_unsettled,
+            confirmed_failed_screen: o.confirmed_failed_screen,
+            confirmed_candidates: o.confirmed_candidates,
+            lemmas: o.lemmas.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            coverage: o.coverage.into_iter().collect(),
+        }
+    }
+}
+
+impl TryFrom<OutcomeRecord> for Outcome {
+    type Error = String;
+
+    fn try_from(o: OutcomeRecord) -> std::result::Result<Outcome, String> {
+        let mut lemmas = BTreeMap::new();
+        for (number, l) in o.lemmas {
+            let lemma = crate::lemmas::find(&number).ok_or(format!("unknown lemma {number}"))?;
+            lemmas.insert(lemma.number, l);
+        }
+        Ok(Outcome {
+            seed: o.seed,
+            cases: o.cases,
+            failed_solves: o.failed_solves,
+            screening: o.screening,
+            screened: o.screened,
+            confirmed_unsettled: o.confirmed_unsettled,
+            confirmed_failed_screen: o.confirmed_failed_screen,
+            confirmed_candidates: o.confirmed_candidates,
+            lemmas,
+            coverage: o.coverage.into_iter().collect(),
+        })
+    }
 }
 
 /// A candidate of the targeted phase: its margin, its instance, and
@@ -688,10 +788,20 @@ pub fn search(
     lemmas: &[Lemma],
     cases: usize,
     seed: u64,
-    progress: &dyn Fn(&str),
+    progress: &Progress,
 ) -> Result<Outcome> {
     search_with(ctx, lemmas, cases, seed, ctx.prec() > SCREENING_PRECISION, progress)
 }
+
+/// A progress callback that parallel blocks can share.
+pub type Progress = dyn Fn(&str) + Sync;
+
+/// Random cases per block. A search of N cases runs ⌈N / BLOCK_CASES⌉
+/// blocks, each a random phase, a climb from its own best candidates and
+/// the shrinking of its own violations, from its own seed: blocks are
+/// independent, so they run in parallel and split across shards, and
+/// their merged outcome does not depend on either.
+pub const BLOCK_CASES: usize = 24;
 
 /// Runs the search with or without the screening stage.
 ///
@@ -704,13 +814,69 @@ pub fn search_with(
     cases: usize,
     seed: u64,
     screening: bool,
-    progress: &dyn Fn(&str),
+    progress: &Progress,
 ) -> Result<Outcome> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let blocks = search_blocks(ctx, lemmas, cases, seed, screening, Shard::WHOLE, progress)?;
+    Ok(merged(seed, blocks.into_iter().map(|(_, b)| b)))
+}
+
+/// The number of blocks of a search of `cases` random cases.
+pub fn block_count(cases: usize) -> usize {
+    cases.div_ceil(BLOCK_CASES)
+}
+
+/// Runs the blocks of `shard`, in parallel, and returns each one's index
+/// and outcome, in order.
+///
+/// # Errors
+///
+/// As [`search`].
+pub fn search_blocks(
+    ctx: &Context,
+    lemmas: &[Lemma],
+    cases: usize,
+    seed: u64,
+    screening: bool,
+    shard: Shard,
+    progress: &Progress,
+) -> Result<Vec<(usize, Outcome)>> {
+    let owned: Vec<usize> = (0..block_count(cases)).filter(|b| shard.owns(*b)).collect();
+    owned
+        .into_par_iter()
+        .map(|b| {
+            let range = b * BLOCK_CASES..cases.min((b + 1) * BLOCK_CASES);
+            Ok((b, search_block(ctx, lemmas, range, cases, seed, b, screening, progress)))
+        })
+        .collect()
+}
+
+/// The seed of block `b`: the user's seed for the first block (so a
+/// search of up to BLOCK_CASES cases is the plain seeded search), then a
+/// fixed odd-multiplier mix of the seed and the block's index.
+fn block_seed(seed: u64, b: usize) -> u64 {
+    if b == 0 {
+        seed
+    } else {
+        seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn search_block(
+    ctx: &Context,
+    lemmas: &[Lemma],
+    range: std::ops::Range<usize>,
+    cases: usize,
+    seed: u64,
+    b: usize,
+    screening: bool,
+    progress: &Progress,
+) -> Outcome {
+    let mut rng = ChaCha8Rng::seed_from_u64(block_seed(seed, b));
     let screening = screening.then_some(SCREENING_PRECISION);
     let out = Outcome { seed, screening, ..Outcome::default() };
     let mut searcher = Searcher { ctx, lemmas, out, candidates: BTreeMap::new() };
-    for case in 0..cases {
+    for case in range {
         let instance = random_instance(&mut rng, case);
         progress(&format!("random {}/{cases}", case + 1));
         searcher.record(&instance);
@@ -728,7 +894,47 @@ pub fn search_with(
             found.into_iter().map(|v| shrink(ctx, lemma, v, progress)).collect();
         out.lemmas.entry(lemma.number).or_default().violations = shrunk;
     }
-    Ok(out)
+    out
+}
+
+/// Merges the outcomes of blocks, in block order: counts add up,
+/// violations are listed block by block, and the tightest margin is the
+/// smallest (the earlier block's on a tie).
+pub fn merged(seed: u64, blocks: impl IntoIterator<Item = Outcome>) -> Outcome {
+    let mut all = Outcome { seed, ..Outcome::default() };
+    for b in blocks {
+        all.cases += b.cases;
+        all.failed_solves += b.failed_solves;
+        all.screening = all.screening.or(b.screening);
+        all.screened += b.screened;
+        all.confirmed_unsettled += b.confirmed_unsettled;
+        all.confirmed_failed_screen += b.confirmed_failed_screen;
+        all.confirmed_candidates += b.confirmed_candidates;
+        for (bucket, count) in b.coverage {
+            *all.coverage.entry(bucket).or_default() += count;
+        }
+        for (number, l) in b.lemmas {
+            let into = all.lemmas.entry(number).or_default();
+            into.cases += l.cases;
+            into.evaluated += l.evaluated;
+            into.violations.extend(l.violations);
+            let tighter = match (&into.tightest, &l.tightest) {
+                (None, Some(_)) => true,
+                (Some((a, _)), Some((b, _))) => b < a,
+                _ => false,
+            };
+            if tighter {
+                into.tightest = l.tightest;
+            }
+            for (reason, count) in l.unmet {
+                *into.unmet.entry(reason).or_default() += count;
+            }
+            for (bucket, count) in l.buckets {
+                *into.buckets.entry(bucket).or_default() += count;
+            }
+        }
+    }
+    all
 }
 
 /// Returns the screening context of an instance: [`SCREENING_PRECISION`]
@@ -894,7 +1100,7 @@ impl Searcher<'_> {
     /// relative margin near 1, as for τ > 0, has nothing to climb). A
     /// mutant is screened like any instance; the best one reached is
     /// confirmed at full precision.
-    fn climb(&mut self, rng: &mut ChaCha8Rng, progress: &dyn Fn(&str)) {
+    fn climb(&mut self, rng: &mut ChaCha8Rng, progress: &Progress) {
         for lemma in self.lemmas {
             let start = self.candidates.get(lemma.number).cloned().unwrap_or_default();
             let climbable = |c: &Candidate| c.margin < CLIMB_BELOW && c.work <= CLIMB_WORK;
@@ -956,12 +1162,7 @@ fn mutate(rng: &mut ChaCha8Rng, instance: &Instance) -> Instance {
 }
 
 /// Simplifies a violating instance while it still violates the lemma.
-fn shrink(
-    ctx: &Context,
-    lemma: &Lemma,
-    mut instance: Instance,
-    progress: &dyn Fn(&str),
-) -> Instance {
+fn shrink(ctx: &Context, lemma: &Lemma, mut instance: Instance, progress: &Progress) -> Instance {
     let started = Instant::now();
     let lemmas = std::slice::from_ref(lemma);
     let violates = |inst: &Instance| {

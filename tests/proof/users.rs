@@ -127,6 +127,29 @@ fn three_rates_shards_merged_equal_one_unsharded_sweep() {
 }
 
 #[test]
+fn search_shards_merged_equal_one_unsharded_search() {
+    let dir = scratch("search-shards");
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    // 30 cases are two blocks (24 + 6), one per shard.
+    let search = ["search", "--cases", "30", "--seed", "5"];
+    let mut merge = vec!["merge".to_string()];
+    for k in 1..=2 {
+        let file = path(&format!("search-{k}.json"));
+        run(&[&search[..], &["--shard", &format!("{k}/2"), "--save", &file]].concat());
+        merge.push(file);
+    }
+    run(&[&search[..], &["--out", &path("whole")]].concat());
+    merge.extend(["--out".to_string(), path("merged")]);
+    run(&merge.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let (whole, merged) = (files_under(&dir.join("whole")), files_under(&dir.join("merged")));
+    assert!(!whole.is_empty() && whole.len() == merged.len(), "{whole:?} / {merged:?}");
+    for (w, m) in whole.iter().zip(&merged) {
+        assert!(comparable(w) == comparable(m), "{} differs after the merge", w.display());
+    }
+}
+
+#[test]
 fn merging_an_incomplete_set_of_shards_is_refused_in_one_line() {
     let dir = scratch("incomplete");
     let file = dir.join("shard-1.json");
