@@ -593,6 +593,28 @@ fn row(
     points: Vec<Point>,
 ) -> Row {
     let outcome = judge(&points, exponent);
+    match &outcome {
+        Outcome::Fitted { fit, .. } => log::info!(
+            "rates: {claim} on {} ({}): fit over {} points, the first {} above their floor \
+             dropped as pre-asymptotic ({} measured), slope {:.3}",
+            sweep.family,
+            sweep.schedule.0,
+            fit.points,
+            fit.window_start,
+            points.len(),
+            fit.slope
+        ),
+        other => log::info!(
+            "rates: {claim} on {} ({}): not fitted ({})",
+            sweep.family,
+            sweep.schedule.0,
+            match other {
+                Outcome::ExactZero(_) => "exact zero",
+                Outcome::Unresolved => "too few points above their floor",
+                _ => "hypothesis unmet",
+            }
+        ),
+    }
     Row {
         claim: claim.into(),
         source: source.into(),

@@ -4,7 +4,7 @@
 //! some lie far beyond f64's range, and only their logarithms become f64.
 
 use crate::fit::{Fit, RateVerdict};
-use crate::numeric::{log10_abs, sci};
+use crate::numeric::{log10_abs, sci, sci_up};
 
 use super::{Outcome, Row};
 
@@ -85,7 +85,7 @@ pub fn markdown(rows: &[Row]) -> String {
                 window,
                 local,
                 last.map_or("—".into(), |p| sci(&p.value, 3)),
-                last.and_then(|p| p.bound.as_ref()).map_or("—".into(), |b| sci(b, 3)),
+                last.and_then(|p| p.bound.as_ref()).map_or("—".into(), |b| sci_up(b, 3)),
                 noise.to_string(),
                 r.f64.map_or("—".into(), |d| d.describe()),
                 r.twice_precision.map_or("—".into(), |a| a.describe()),
@@ -144,9 +144,9 @@ pub fn csv(rows: &[Row]) -> String {
                 r.schedule,
                 p.x,
                 sci(&p.value, 12),
-                sci(&p.floor, 3),
-                p.bound.as_ref().map_or(String::new(), |b| sci(b, 12)),
-                p.quadrature.as_ref().map_or(String::new(), |q| sci(q, 3)),
+                sci_up(&p.floor, 3),
+                p.bound.as_ref().map_or(String::new(), |b| sci_up(b, 12)),
+                p.quadrature.as_ref().map_or(String::new(), |q| sci_up(q, 3)),
                 p.is_noise(),
                 p.twice_digits.map_or(String::new(), |d| format!("{d:.1}")),
             ));
