@@ -31,6 +31,7 @@
 
 pub mod agent;
 pub mod audit;
+pub mod audit_report;
 pub mod equilibrium;
 pub mod error;
 pub mod families;

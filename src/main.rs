@@ -31,7 +31,8 @@ macro_rules! say_raw {
 
 use std::time::Instant;
 
-use equal_power::audit::{self, Erratum, InstanceAudit, Proof, Tallies};
+use equal_power::audit::{InstanceAudit, Proof};
+use equal_power::audit_report::{self, Audited};
 use equal_power::families::{self, Member, SUITE_SEED};
 use equal_power::lemmas::{self, Lemma};
 use equal_power::numeric::{Context, DEFAULT_PRECISION};
@@ -304,7 +305,7 @@ fn run(cli: Cli) -> Result<bool> {
             let audits: Vec<InstanceAudit> = audits.into_iter().flatten().collect();
             let durations = vec![("audit".to_string(), started.elapsed().as_secs_f64())];
             let audit = Audited { proofs: &proofs, lemmas: &lemmas, records: &records, audits };
-            let md = audit.write(&set, out.as_deref(), seed, durations)?;
+            let md = write_audit(&set, &audit, out.as_deref(), seed, durations)?;
             say!("{}", md.trim_end());
             Ok(false)
         }
@@ -619,7 +620,7 @@ fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts)
     }
     let audited = Audited { proofs: &proofs, lemmas: &lemmas, records: &runs, audits };
     let errata = audited.errata(None)?;
-    audited.write(set, Some(out), seed, Vec::new())?;
+    write_audit(set, &audited, Some(out), seed, Vec::new())?;
 
     let provenance = Provenance {
         version: env!("CARGO_PKG_VERSION"),
@@ -628,7 +629,7 @@ fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts)
         metadata: metadata(set, durations),
     };
     let mut md = report::report_markdown(&provenance, &lemmas, &runs);
-    md.push_str(&errata_section(&errata));
+    md.push_str(&audit_report::errata_section(&errata));
     if parts.rates {
         md.push_str(&rates_section(&rates));
     }
@@ -644,208 +645,21 @@ fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts)
     Ok(runner::any_violation(&runs))
 }
 
-/// The audit of a run: the proofs' chains tallied, and the lemmas' own
-/// [step] checks, which are proof steps too.
-struct Audited<'a> {
-    proofs: &'a [Proof],
-    lemmas: &'a [Lemma],
-    records: &'a [RunRecord],
-    audits: Vec<InstanceAudit>,
-}
-
-impl Audited<'_> {
-    fn tallies(&self) -> Tallies {
-        let mut tallies = Tallies::default();
-        for a in &self.audits {
-            tallies.add(a);
-        }
-        tallies
+/// Writes AUDIT.md (with --out) and returns its text.
+fn write_audit(
+    set: &Settings,
+    audited: &Audited<'_>,
+    out: Option<&std::path::Path>,
+    seed: u64,
+    durations: Vec<(String, f64)>,
+) -> Result<String> {
+    let errata = audited.errata(out)?;
+    let header = format!("# equal-power audit\n\n{}", provenance_block(set, Some(seed), durations));
+    let md = audited.markdown(&header, &errata);
+    if let Some(dir) = out {
+        report::write_atomically(&dir.join("AUDIT.md"), &md)?;
     }
-
-    /// Returns the errata, saving each witness under OUT/audit/ when given.
-    fn errata(&self, out: Option<&std::path::Path>) -> Result<Vec<Erratum>> {
-        let tallies = self.tallies();
-        let mut errata = Vec::new();
-        let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
-        for t in tallies.errata() {
-            let proof = self.proofs.iter().find(|p| p.number == t.proof).expect("a listed proof");
-            let k = count.entry(t.proof).or_default();
-            *k += 1;
-            let file = format!("audit/{}-{k}.json", t.proof);
-            let (_, name, check) = t.witness.as_ref().expect("an erratum has a witness");
-            if let Some(out) = out {
-                let instance = &tallies.witnesses[name];
-                let mut provenance = erratum_provenance(check);
-                provenance["proof"] = t.proof.into();
-                provenance["display"] = t.display.into();
-                provenance["link"] = (t.link + 1).into();
-                instance_file::save(&out.join(&file), instance, Some(provenance))?;
-            }
-            errata.extend(Erratum::of_link(t, proof, file));
-        }
-        errata.extend(self.step_errata(out, &mut count)?);
-        Ok(errata)
-    }
-
-    /// The lemmas' [step] checks that fail, grouped by their label with
-    /// the index of i or j blanked out, each with its smallest witness.
-    fn step_errata(
-        &self,
-        out: Option<&std::path::Path>,
-        count: &mut std::collections::BTreeMap<&str, usize>,
-    ) -> Result<Vec<Erratum>> {
-        let mut errata = Vec::new();
-        for lemma in self.lemmas {
-            let mut groups: Vec<(String, usize, usize, &RunRecord, &equal_power::verdict::Check)> =
-                Vec::new();
-            for run in self.records {
-                let Some((_, eval)) = run.evaluations.iter().find(|(n, _)| n == lemma.number)
-                else {
-                    continue;
-                };
-                for c in
-                    eval.checks.iter().filter(|c| c.role == equal_power::verdict::Role::ProofStep)
-                {
-                    let key: String = blank_indices(&c.label);
-                    let violated = c.verdict == equal_power::verdict::Verdict::Violated;
-                    let entry = match groups.iter_mut().find(|g| g.0 == key) {
-                        Some(g) => g,
-                        None => {
-                            groups.push((key.clone(), 0, 0, run, c));
-                            groups.last_mut().expect("just pushed")
-                        }
-                    };
-                    entry.2 += 1;
-                    if violated {
-                        let smaller = entry.1 == 0 || run.types * run.m < entry.3.types * entry.3.m;
-                        entry.1 += 1;
-                        if smaller {
-                            entry.3 = run;
-                            entry.4 = c;
-                        }
-                    }
-                }
-            }
-            for (key, violated, evaluated, run, check) in groups.into_iter().filter(|g| g.1 > 0) {
-                let k = count.entry(lemma.number).or_default();
-                *k += 1;
-                let file = format!("audit/{}-{k}.json", lemma.number);
-                if let Some(out) = out {
-                    let instance = instance_file::from_str(&run.instance.to_string())?;
-                    let mut provenance = erratum_provenance(check);
-                    provenance["lemma"] = lemma.number.into();
-                    instance_file::save(&out.join(&file), &instance, Some(provenance))?;
-                }
-                errata.push(Erratum {
-                    proof: lemma.number.to_string(),
-                    location: format!("the lemma module's [step] check: {key}"),
-                    written: format!("{} (as labelled)", check.label),
-                    violated,
-                    evaluated,
-                    witness: run.name.clone(),
-                    witness_file: file,
-                    sides: audit::sides(check),
-                    correction: audit::correction(check),
-                    used_by: String::new(),
-                });
-            }
-        }
-        Ok(errata)
-    }
-
-    /// Writes AUDIT.md (with --out) and returns its text.
-    fn write(
-        &self,
-        set: &Settings,
-        out: Option<&std::path::Path>,
-        seed: u64,
-        durations: Vec<(String, f64)>,
-    ) -> Result<String> {
-        let tallies = self.tallies();
-        let errata = self.errata(out)?;
-        let mut md = String::from("# equal-power audit\n\n");
-        md.push_str(&provenance_block(set, Some(seed), durations));
-        md.push_str(AUDIT_GUIDE);
-        md.push_str(&errata_section(&errata));
-        let falsified: Vec<String> = self
-            .lemmas
-            .iter()
-            .filter(|l| runner::tally(l.number, self.records, |_| true).violated > 0)
-            .map(|l| l.number.to_string())
-            .collect();
-        md.push_str("\n### Findings that falsify a lemma as stated\n\n");
-        if falsified.is_empty() {
-            md.push_str("None: no lemma's statement is violated on these instances.\n");
-        } else {
-            md.push_str(&format!(
-                "Statements violated: {} (see REPORT.md).\n",
-                falsified.join(", ")
-            ));
-        }
-        md.push_str("\n## Proof by proof\n");
-        md.push_str(&audit::chains_markdown(self.proofs, &tallies));
-        if let Some(dir) = out {
-            report::write_atomically(&dir.join("AUDIT.md"), &md)?;
-        }
-        Ok(md)
-    }
-}
-
-const AUDIT_GUIDE: &str = "Each proof is encoded as the paper writes it: chains \
-E0 rel E1 rel E2 … of expressions in the instance's quantities, every expression computed from \
-the paper's definitions. Each link is checked like a lemma's side (holds, violated, undecided), \
-with an error bound for rounding and, where the terms rest on c = f(c), the fixed-point \
-residual. A ≤ or ≥ whose sides agree to that bound holds as an equality to the working \
-precision: it is counted in the column *ties*, apart from the links that hold with room to \
-spare, because such a link cannot be told from a violation smaller than the rounding. The \
-lemmas' own [step] \
-checks are proof steps too and are listed with the errata. Instances: the default suite and \
-the search's tightest instance per lemma.\n";
-
-/// REPORT.md's and AUDIT.md's errata section.
-fn errata_section(errata: &[Erratum]) -> String {
-    let mut md = String::from(
-        "\n## Errata\n\nEvery step of a proof that fails on some instance (details and every \
-         chain in [AUDIT.md](AUDIT.md)). A failing step does not by itself falsify its lemma.\n\n",
-    );
-    if errata.is_empty() {
-        md.push_str("No step fails on these instances.\n");
-    } else {
-        md.push_str(&audit::errata_table(errata).markdown());
-        md.push('\n');
-    }
-    md
-}
-
-/// The provenance of an erratum's witness: the failing link's two sides.
-fn erratum_provenance(check: &equal_power::verdict::Check) -> serde_json::Value {
-    serde_json::json!({
-        "check": check.label,
-        "lhs": equal_power::numeric::sci(&check.lhs, 20),
-        "relation": check.relation.symbol(),
-        "rhs": equal_power::numeric::sci(&check.rhs, 20),
-        "error_bound": equal_power::numeric::sci_up(&check.error, 6),
-        "correction": audit::correction(check),
-        "version": env!("CARGO_PKG_VERSION"),
-    })
-}
-
-/// Replaces every run of digits by "k", so "i = 3, lower" groups with "i = 7, lower".
-fn blank_indices(label: &str) -> String {
-    let mut out = String::with_capacity(label.len());
-    let mut in_digits = false;
-    for ch in label.chars() {
-        if ch.is_ascii_digit() {
-            if !in_digits {
-                out.push('k');
-            }
-            in_digits = true;
-        } else {
-            out.push(ch);
-            in_digits = false;
-        }
-    }
-    out
+    Ok(md)
 }
 
 /// Says which stage an interruption stopped.
