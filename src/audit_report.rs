@@ -48,12 +48,9 @@ impl Audited<'_> {
     pub fn errata(&self, out: Option<&Path>) -> Result<Vec<Erratum>> {
         let tallies = self.tallies();
         let mut errata = Vec::new();
-        let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
         for t in tallies.errata() {
             let proof = self.proofs.iter().find(|p| p.number == t.proof).expect("a listed proof");
-            let k = count.entry(t.proof).or_default();
-            *k += 1;
-            let file = format!("audit/{}-{k}.json", t.proof);
+            let file = format!("audit/{}--{}--link-{}.json", t.proof, slug(t.display), t.link + 1);
             let (_, name, check) = t.witness.as_ref().expect("an erratum has a witness");
             if let Some(out) = out {
                 let instance = &tallies.witnesses[name];
@@ -65,19 +62,17 @@ impl Audited<'_> {
             }
             errata.extend(Erratum::of_link(t, proof, file));
         }
-        errata.extend(self.step_errata(out, &mut count)?);
+        errata.extend(self.step_errata(out)?);
         Ok(errata)
     }
 
     /// The lemmas' [step] checks that fail, grouped by their label with
     /// the index of i or j blanked out, each with its smallest witness.
-    fn step_errata(
-        &self,
-        out: Option<&Path>,
-        count: &mut std::collections::BTreeMap<&str, usize>,
-    ) -> Result<Vec<Erratum>> {
+    fn step_errata(&self, out: Option<&Path>) -> Result<Vec<Erratum>> {
         let mut errata = Vec::new();
-        for lemma in self.lemmas {
+        // Only the lemmas whose proofs are audited: `audit B.3` is about B.3.
+        let audited = |l: &&Lemma| self.proofs.iter().any(|p| p.number == l.number);
+        for lemma in self.lemmas.iter().filter(audited) {
             let mut groups: Vec<StepGroup<'_>> = Vec::new();
             for run in self.records {
                 let Some((_, eval)) = run.evaluations.iter().find(|(n, _)| n == lemma.number)
@@ -109,9 +104,7 @@ impl Audited<'_> {
             }
             for g in groups.into_iter().filter(|g| g.violated > 0) {
                 let StepGroup { key, violated, evaluated, run, check } = g;
-                let k = count.entry(lemma.number).or_default();
-                *k += 1;
-                let file = format!("audit/{}-{k}.json", lemma.number);
+                let file = format!("audit/{}--step--{}.json", lemma.number, slug(&key));
                 if let Some(out) = out {
                     let instance = instance_file::from_str(&run.instance.to_string())?;
                     let mut provenance = erratum_provenance(check);
@@ -199,6 +192,28 @@ fn erratum_provenance(check: &crate::verdict::Check) -> serde_json::Value {
         "correction": correction(check),
         "version": env!("CARGO_PKG_VERSION"),
     })
+}
+
+/// A file-name form of a display or a label: letters and digits kept,
+/// every other run of characters one '-', at most 60 characters. Witness
+/// files are named by what they witness, so an audit of some proofs
+/// writes the same files as an audit of all.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for ch in text.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '.' {
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let short: String = out.trim_matches('-').chars().take(48).collect();
+    // FNV-1a of the whole text: two texts that agree in their first 48
+    // characters still get different names.
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{}-{:08x}", short.trim_end_matches('-'), hash as u32)
 }
 
 /// Replaces every run of digits by "k", so "i = 3, lower" groups with "i = 7, lower".

@@ -75,10 +75,11 @@ struct Cli {
 enum Command {
     /// Runs the default suite (or one instance file): one summary row per lemma, or every check.
     ///
-    /// Examples:
-    ///   equal-power check --instance my-instance.json --lemma C.6
-    ///   equal-power check --family triangle --format latex
-    ///   equal-power check --shard 2/3 --save shard-2.json   (then: equal-power merge ...)
+    /// Example: equal-power check --instance my-instance.json --lemma C.6
+    ///
+    /// Example: equal-power check --family triangle --format latex
+    ///
+    /// Example: equal-power check --shard 2/3 --save shard-2.json (then equal-power merge ...)
     Check {
         /// Evaluate this instance file and print every lemma's two sides.
         #[arg(long)]
@@ -123,6 +124,8 @@ enum Command {
     /// Prints every chain with per-link verdicts and margins; with --out also
     /// writes AUDIT.md (the errata table) and each erratum's witness instance.
     /// Example: equal-power audit B.3 --family random-finite
+    ///
+    /// Example: equal-power audit B.3 --instance reports/audit/FILE.json (a saved witness)
     Audit {
         /// Only the proofs of these results (all when none is given).
         proofs: Vec<String>,
@@ -132,6 +135,9 @@ enum Command {
         /// Only these families of the suite.
         #[arg(long = "family")]
         families: Vec<String>,
+        /// Audit this instance file (a saved witness, say) instead of the suite.
+        #[arg(long)]
+        instance: Option<PathBuf>,
         /// Write AUDIT.md and the witnesses under DIR/audit/.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -204,7 +210,7 @@ enum Command {
     },
     /// Re-evaluates a saved instance (a counterexample) and prints both sides of every check.
     ///
-    /// Example: equal-power replay reports/counterexamples/5.3-1.json
+    /// Example: equal-power replay reports/search/tightest-C.6.json
     Replay {
         file: PathBuf,
         /// Only these lemmas.
@@ -222,6 +228,7 @@ static STARTED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 fn main() -> ExitCode {
     STARTED.get_or_init(equal_power::records::utc_now);
+    equal_power::records::git_commit();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     // The first Ctrl-C lets the instances in progress finish and stops
@@ -295,10 +302,15 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Merge { files, save, out } => merge(&set, &files, save, out),
         Command::Describe { lemma } => describe(lemma.as_deref()).map(|()| false),
-        Command::Audit { proofs, seed, families, out } => {
+        Command::Audit { proofs, seed, families, instance, out } => {
             let proofs = selected_proofs(&proofs)?;
             let lemmas = lemmas::registry();
-            let members = suite(seed, &families)?;
+            let members = match instance {
+                Some(path) => {
+                    vec![Member { family: "file", instance: instance_file::load(&path)? }]
+                }
+                None => suite(seed, &families)?,
+            };
             let started = Instant::now();
             let runs = runner::run_audited(&set.ctx, &members, &lemmas, &proofs, Shard::WHOLE)?;
             let (records, audits): (Vec<RunRecord>, Vec<_>) = runs.into_iter().unzip();
@@ -654,12 +666,37 @@ fn write_audit(
     durations: Vec<(String, f64)>,
 ) -> Result<String> {
     let errata = audited.errata(out)?;
+    if let Some(dir) = out {
+        remove_stale_witnesses(dir, audited.proofs, &errata)?;
+    }
     let header = format!("# equal-power audit\n\n{}", provenance_block(set, Some(seed), durations));
     let md = audited.markdown(&header, &errata);
     if let Some(dir) = out {
         report::write_atomically(&dir.join("AUDIT.md"), &md)?;
     }
     Ok(md)
+}
+
+/// Removes the witnesses under DIR/audit/ of the audited proofs that no
+/// erratum names any more, so the directory holds exactly the current
+/// errata (witnesses of proofs not audited in this run are kept).
+fn remove_stale_witnesses(
+    dir: &std::path::Path,
+    proofs: &[Proof],
+    errata: &[equal_power::audit::Erratum],
+) -> Result<()> {
+    let audit_dir = dir.join("audit");
+    let Ok(entries) = std::fs::read_dir(&audit_dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let ours = proofs.iter().any(|p| name.starts_with(&format!("{}--", p.number)));
+        let current = errata.iter().any(|e| e.witness_file == format!("audit/{name}"));
+        if ours && !current && name.ends_with(".json") {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Says which stage an interruption stopped.

@@ -324,7 +324,16 @@ pub fn merge_search(mut shards: Vec<SearchFile>) -> Result<SearchFile> {
 
 /// The commit of the source tree the binary was built from, with
 /// "+dirty" when the tree has uncommitted changes; "unavailable" without git.
+///
+/// Read once per process, at the first call (the binary calls it at
+/// start): the files a run writes into reports/ must not make its own
+/// later files read "+dirty".
 pub fn git_commit() -> String {
+    static COMMIT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COMMIT.get_or_init(read_git_commit).clone()
+}
+
+fn read_git_commit() -> String {
     let dir = env!("CARGO_MANIFEST_DIR");
     let git = |args: &[&str]| {
         std::process::Command::new("git")

@@ -109,7 +109,9 @@ impl Table {
     }
 
     /// A LaTeX tabular with booktabs rules; numbers like 1.5e-7 become
-    /// $1.5\times 10^{-7}$ and TeX's special characters are escaped.
+    /// $1.5\times 10^{-7}$, relations $\le$ and $\ge$, and TeX's special
+    /// characters are escaped. Labels keep the paper's Unicode (ρ, √, ∫):
+    /// typeset with LuaLaTeX or XeLaTeX.
     pub fn latex(&self) -> String {
         let columns = "l".repeat(self.header.len());
         let line = |cells: &[String]| {
@@ -138,6 +140,13 @@ fn csv_cell(cell: &str) -> String {
 fn latex_cell(cell: &str) -> String {
     if let Some(number) = scientific(cell) {
         return number;
+    }
+    // A relation column: math mode, which every TeX engine typesets.
+    match cell {
+        "≤" => return "$\\le$".to_string(),
+        "≥" => return "$\\ge$".to_string(),
+        "<" | ">" | "=" => return format!("${cell}$"),
+        _ => {}
     }
     let mut out = String::with_capacity(cell.len());
     for ch in cell.chars() {
@@ -203,6 +212,7 @@ mod tests {
         let tex = sample().latex();
         assert!(tex.contains("\\toprule") && tex.contains("\\bottomrule"), "{tex}");
         assert!(tex.contains("$1.5\\times 10^{-7}$"), "{tex}");
+        assert!(tex.contains("$\\le$") && !tex.contains('≤'), "{tex}");
         assert!(tex.contains("r(i\\_ℓ)"), "{tex}");
     }
 

@@ -307,13 +307,16 @@ impl Evaluation {
         self.checks.iter().filter(|c| c.role == Role::ProofStep).map(|c| c.verdict.clone()).max()
     }
 
-    /// Returns the statement's inequality with the smallest relative margin.
+    /// Returns the statement's inequality with the smallest relative margin
+    /// among those that hold.
     ///
-    /// Equalities are left out: one that holds has no slack to report.
+    /// Equalities are left out: one that holds has no slack to report. So
+    /// are undecided checks: a margin inside its error bound measures the
+    /// rounding, not how tight the bound is.
     pub fn tightest_inequality(&self) -> Option<&Check> {
         self.statement_checks()
             .into_iter()
-            .filter(|c| c.relation != Relation::Eq)
+            .filter(|c| c.relation != Relation::Eq && c.verdict == Verdict::Holds)
             .min_by(|a, b| a.relative_margin().total_cmp(&b.relative_margin()))
     }
 
