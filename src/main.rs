@@ -491,7 +491,7 @@ fn finish_suite(
         records::save(path, file, &provenance.metadata)?;
     }
     if let Some(dir) = &out {
-        let md = report::report_markdown(&provenance, lemmas, runs);
+        let md = report::report_markdown(&provenance, lemmas, runs, "");
         write_results(dir, &provenance, lemmas, runs)?;
         report::write_atomically(&dir.join("REPORT.md"), &md)?;
     }
@@ -640,8 +640,8 @@ fn write_report(set: &Settings, out: &std::path::Path, seed: u64, parts: &Parts)
         seed,
         metadata: metadata(set, durations),
     };
-    let mut md = report::report_markdown(&provenance, &lemmas, &runs);
-    md.push_str(&audit_report::errata_section(&errata));
+    let errata = audit_report::errata_section(&errata);
+    let mut md = report::report_markdown(&provenance, &lemmas, &runs, &errata);
     if parts.rates {
         md.push_str(&rates_section(&rates));
     }

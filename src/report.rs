@@ -233,7 +233,15 @@ fn check_row(c: &Check) -> Vec<String> {
 }
 
 /// Returns REPORT.md.
-pub fn report_markdown(p: &Provenance, lemmas: &[Lemma], runs: &[RunRecord]) -> String {
+///
+/// `after_findings` (the audit's errata, in a full report) goes right
+/// after the findings, before the lemma-by-lemma sections.
+pub fn report_markdown(
+    p: &Provenance,
+    lemmas: &[Lemma],
+    runs: &[RunRecord],
+    after_findings: &str,
+) -> String {
     let mut md = String::new();
     md.push_str("# equal-power report\n\n");
     md.push_str(
@@ -257,6 +265,7 @@ pub fn report_markdown(p: &Provenance, lemmas: &[Lemma], runs: &[RunRecord]) -> 
     md.push_str(&summary_table(lemmas, runs));
     md.push_str("\n\n");
     md.push_str(&findings(lemmas, runs));
+    md.push_str(after_findings);
     md.push_str("\n## Lemma by lemma\n");
     for lemma in lemmas {
         md.push_str(&lemma_section(lemma, runs));
