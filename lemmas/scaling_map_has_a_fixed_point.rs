@@ -247,23 +247,9 @@ fn upper_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::triangle;
     use crate::numeric::Context;
     use crate::verdict::Verdict;
-
-    /// Three types at (0,0), (1,0), (0,1) with weights 1 and equal masses.
-    fn triangle(n: &str, alpha: &str, y0: &str) -> Solved {
-        let text = format!(
-            r#"{{"name": "triangle", "n": "{n}", "alpha": {alpha}, "gamma": "1/100",
-            "weight_box": {{"min": "1", "max": "1"}},
-            "outcome_set": {{"box": {{"lo": ["0", "0"], "hi": ["1", "1"]}}}},
-            "population": {{"types": [
-                {{"y": ["{y0}", "0"], "w": ["1", "1"], "mass": "1"}},
-                {{"y": ["1", "0"], "w": ["1", "1"], "mass": "1"}},
-                {{"y": ["0", "1"], "w": ["1", "1"], "mass": "1"}}]}}}}"#
-        );
-        let instance = crate::instance_file::from_str(&text).unwrap();
-        crate::solved::solve(&Context::new(256).unwrap(), &instance).unwrap()
-    }
 
     fn with_label<'a>(e: &'a Evaluation, part: &str) -> Vec<&'a Check> {
         e.checks.iter().filter(|c| c.label.contains(part)).collect()

@@ -178,13 +178,8 @@ pub fn audit<'a>(s: &'a Solved) -> Result<ProofAudit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::numeric::Context;
+    use crate::fixtures::solve;
     use crate::verdict::Verdict;
-
-    fn solve(text: &str) -> Solved {
-        let instance = crate::instance_file::from_str(text).unwrap();
-        crate::solved::solve(&Context::new(256).unwrap(), &instance).unwrap()
-    }
 
     /// Types on a segment, two of them a thousandth from the median (so
     /// clamped, with r > 0).

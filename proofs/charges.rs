@@ -19,40 +19,26 @@
 
 use rug::Float;
 
-use crate::audit::Chain;
+use crate::audit::{link_check, Chain, TIE_NOTE};
 use crate::error::Result;
 use crate::lemmas::power_is_a_weighted_square::externality_rounding;
 use crate::numeric::Context;
+use crate::proofs::sampled;
 use crate::solved::Solved;
-use crate::verdict::{Check, Relation, Verdict};
-
-/// The most types a "for all i" chain is evaluated for; beyond, an evenly
-/// spaced sample (a density's quadrature nodes number in the thousands).
-pub const MAX_CHAINED_TYPES: usize = 48;
-
-/// What a tie appends to a link's error source (see `ChainBuilder::build`).
-const TIE: &str = "; the sides agree: a tie";
 
 /// Returns the normal types (i ∈ N̂), or an evenly spaced sample of them.
 pub fn normal_types(s: &Solved) -> Vec<usize> {
-    sample((0..s.types.len()).filter(|&i| s.is_normal(i)).collect())
+    sampled((0..s.types.len()).filter(|&i| s.is_normal(i)).collect())
 }
 
 /// Returns the types outside N̂, or an evenly spaced sample of them.
 pub fn unusual_types(s: &Solved) -> Vec<usize> {
-    sample((0..s.types.len()).filter(|&i| !s.is_normal(i)).collect())
+    sampled((0..s.types.len()).filter(|&i| !s.is_normal(i)).collect())
 }
 
 /// Returns every type, or an evenly spaced sample of them.
 pub fn all_types(s: &Solved) -> Vec<usize> {
-    sample((0..s.types.len()).collect())
-}
-
-fn sample(all: Vec<usize>) -> Vec<usize> {
-    if all.len() <= MAX_CHAINED_TYPES {
-        return all;
-    }
-    (0..MAX_CHAINED_TYPES).map(|k| all[k * all.len() / MAX_CHAINED_TYPES]).collect()
+    sampled((0..s.types.len()).collect())
 }
 
 /// Returns Lemma C.2's shift `c_i w_ij (y_ij − x_j) / (c_i w_ij + λ_i q_j)`
@@ -131,21 +117,12 @@ pub fn power_rounding(s: &Solved, i: usize) -> Float {
 pub fn charge(chain: &mut Chain, k: usize, extra: &Float, why: &str) -> Result<()> {
     let old = &chain.links[k];
     let error = Float::with_val(old.error.prec(), &old.error + extra);
-    let source = old.error_source.strip_suffix(TIE).unwrap_or(&old.error_source);
+    let source = old.error_source.strip_suffix(TIE_NOTE).unwrap_or(&old.error_source);
     let source = format!("{source}; plus {why}");
     let (lhs, rhs, relation) = (old.lhs.clone(), old.rhs.clone(), old.relation);
 
-    let mut link =
-        Check::new(old.label.clone(), lhs.clone(), relation, rhs.clone(), (error.clone(), source))?;
-    // As in the builder: a ≤ or ≥ whose sides agree to the bound is a tie.
-    let tie = matches!(relation, Relation::Le | Relation::Ge)
-        && Check::new("tie", lhs, Relation::Eq, rhs, (error, String::new()))?.verdict
-            == Verdict::Holds;
-    if tie {
-        link.verdict = Verdict::Holds;
-        link.error_source.push_str(TIE);
-    }
-    chain.links[k] = link.proof_step();
+    let (link, tie) = link_check(old.label.clone(), lhs, relation, rhs, (error, source))?;
+    chain.links[k] = link;
     chain.ties[k] = tie;
     Ok(())
 }

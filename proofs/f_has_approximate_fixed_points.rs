@@ -554,23 +554,9 @@ fn f_chain(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{segment, N_POWER};
     use crate::numeric::Context;
     use crate::verdict::Verdict;
-
-    /// Ideal points uniform on [0, 1], w = 1, n = 10⁶.
-    fn segment(epsilon: &str, alpha: &str) -> Solved {
-        let text = format!(
-            r#"{{"name": "segment", "n": "1e6", "alpha": {alpha}, "gamma": "1/100",
-            "weight_box": {{"min": "1", "max": "1"}},
-            "outcome_set": {{"box": {{"lo": ["0"], "hi": ["1"]}}}},
-            "population": {{"cells": [{{"lo": ["0"], "hi": ["1"], "w": ["1"], "mass": "1"}}]}},
-            "epsilon": "{epsilon}"}}"#
-        );
-        let instance = crate::instance_file::from_str(&text).unwrap();
-        crate::solved::solve(&Context::new(256).unwrap(), &instance).unwrap()
-    }
-
-    const N_POWER: &str = r#"{"power_of_n": "-7/8"}"#;
 
     fn links(audit: &ProofAudit, display: &str, link: usize) -> Vec<Verdict> {
         let chains = audit.chains.iter().filter(|c| c.display == display);

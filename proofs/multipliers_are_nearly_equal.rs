@@ -144,25 +144,8 @@ pub fn audit(s: &Solved) -> Result<ProofAudit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::numeric::Context;
+    use crate::fixtures::{solve, weighted_triangle as triangle};
     use crate::verdict::Verdict;
-
-    fn solve(text: &str) -> Solved {
-        let instance = crate::instance_file::from_str(text).unwrap();
-        crate::solved::solve(&Context::new(256).unwrap(), &instance).unwrap()
-    }
-
-    fn triangle(n: &str, gamma: &str) -> String {
-        format!(
-            r#"{{"name": "triangle", "n": "{n}", "alpha": {{"power_of_n": "-7/8"}},
-            "gamma": "{gamma}", "weight_box": {{"min": "1", "max": "2"}},
-            "outcome_set": {{"box": {{"lo": ["0", "0"], "hi": ["1", "1"]}}}},
-            "population": {{"types": [
-              {{"y": ["0", "0"], "w": ["1", "2"], "mass": "1"}},
-              {{"y": ["1", "0"], "w": ["2", "1"], "mass": "1"}},
-              {{"y": ["0", "1"], "w": ["1", "1"], "mass": "1"}}]}}}}"#
-        )
-    }
 
     #[test]
     fn every_chain_holds_link_by_link() {

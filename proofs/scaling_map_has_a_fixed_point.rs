@@ -243,13 +243,8 @@ fn self_map_chains(s: &Solved, name: &str, c: &[Float]) -> Result<Vec<crate::aud
 mod tests {
     use super::*;
     use crate::audit::Chain;
-    use crate::numeric::Context;
+    use crate::fixtures::solve;
     use crate::verdict::Verdict;
-
-    fn solve(text: &str) -> Solved {
-        let instance = crate::instance_file::from_str(text).unwrap();
-        crate::solved::solve(&Context::new(256).unwrap(), &instance).unwrap()
-    }
 
     /// Three types at (0,0), (1,0), (0,1), the first with weights (w0, 1),
     /// in the weight box [1, w0].

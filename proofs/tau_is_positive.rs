@@ -203,13 +203,8 @@ fn before_the_lemma(s: &Solved, i: usize, lead: &Float) -> Result<Vec<Chain>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::numeric::Context;
+    use crate::fixtures::solve;
     use crate::verdict::Verdict;
-
-    fn solve(text: &str) -> Solved {
-        let instance = crate::instance_file::from_str(text).unwrap();
-        crate::solved::solve(&Context::new(256).unwrap(), &instance).unwrap()
-    }
 
     fn triangle(alpha: &str, gamma: &str) -> String {
         format!(

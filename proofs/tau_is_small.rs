@@ -478,25 +478,8 @@ fn power_per_issue(s: &Solved, i: usize) -> Result<Vec<Chain>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::numeric::Context;
+    use crate::fixtures::{solve, weighted_triangle as triangle};
     use crate::verdict::Verdict;
-
-    fn solve(text: &str) -> Solved {
-        let instance = crate::instance_file::from_str(text).unwrap();
-        crate::solved::solve(&Context::new(256).unwrap(), &instance).unwrap()
-    }
-
-    fn triangle(n: &str, gamma: &str) -> String {
-        format!(
-            r#"{{"name": "triangle", "n": "{n}", "alpha": {{"power_of_n": "-7/8"}},
-            "gamma": "{gamma}", "weight_box": {{"min": "1", "max": "2"}},
-            "outcome_set": {{"box": {{"lo": ["0", "0"], "hi": ["1", "1"]}}}},
-            "population": {{"types": [
-              {{"y": ["0", "0"], "w": ["1", "2"], "mass": "1"}},
-              {{"y": ["1", "0"], "w": ["2", "1"], "mass": "1"}},
-              {{"y": ["0", "1"], "w": ["1", "1"], "mass": "1"}}]}}}}"#
-        )
-    }
 
     /// Types at −1, 0, 1; the middle one sits at x = 0, clamped and slack.
     fn line(n: &str, middle: &str, outer: &str) -> String {

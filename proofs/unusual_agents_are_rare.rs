@@ -285,13 +285,8 @@ fn ellipsoid_mass(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::numeric::Context;
+    use crate::fixtures::solve;
     use crate::verdict::Verdict;
-
-    fn solve(text: &str) -> Solved {
-        let instance = crate::instance_file::from_str(text).unwrap();
-        crate::solved::solve(&Context::new(256).unwrap(), &instance).unwrap()
-    }
 
     /// A uniform density on [0, 1] with weight w, at n and α.
     fn segment(n: &str, alpha: &str, w: &str) -> Solved {

@@ -176,13 +176,8 @@ fn second_terms(front: &str) -> [&'static str; 2] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::numeric::Context;
+    use crate::fixtures::solve;
     use crate::verdict::Verdict;
-
-    fn solve(text: &str) -> Solved {
-        let instance = crate::instance_file::from_str(text).unwrap();
-        crate::solved::solve(&Context::new(256).unwrap(), &instance).unwrap()
-    }
 
     /// Three types with unequal weights and masses in the unit square.
     const TRIANGLE: &str = r#"{"n": "1e6", "alpha": {"power_of_n": "-7/8"}, "gamma": "1/100",

@@ -88,22 +88,41 @@ impl<'a> ChainBuilder<'a> {
             let scale = Float::with_val(a.prec(), a.abs_ref()).max(&b.clone().abs());
             let bound = error_bound(self.s, &scale, self.sensitivity);
             let label = link_label(&self.label, k);
-            let mut link = Check::new(&label, a.clone(), *relation, b.clone(), bound.clone())?;
-            // A ≤ or ≥ whose sides agree to the error bound holds as a tie
-            // (the proof often writes ≥ for a rearrangement), rather than
-            // reading as undecided.
-            let tie = matches!(relation, Relation::Le | Relation::Ge)
-                && Check::new(&label, a.clone(), Relation::Eq, b.clone(), bound)?.verdict
-                    == Verdict::Holds;
-            if tie {
-                link.verdict = Verdict::Holds;
-                link.error_source.push_str("; the sides agree: a tie");
-            }
+            let (link, tie) = link_check(label, a.clone(), *relation, b.clone(), bound)?;
             ties.push(tie);
-            links.push(link.proof_step());
+            links.push(link);
         }
         Ok(Chain { display: self.display, label: self.label, terms: self.terms, links, ties })
     }
+}
+
+/// What a tie appends to a link's error source.
+pub const TIE_NOTE: &str = "; the sides agree: a tie";
+
+/// Checks one link; Ok((the check, whether it is a tie)).
+///
+/// A ≤ or ≥ whose sides agree to the error bound holds as a tie (the proof
+/// often writes ≥ for a rearrangement), rather than reading as undecided;
+/// the tallies count ties apart so they stay visible.
+///
+/// # Errors
+///
+/// Fails on a non-finite side or bound, naming the link.
+pub fn link_check(
+    label: String,
+    lhs: Float,
+    relation: Relation,
+    rhs: Float,
+    bound: (Float, String),
+) -> Result<(Check, bool)> {
+    let mut link = Check::new(&label, lhs.clone(), relation, rhs.clone(), bound.clone())?;
+    let tie = matches!(relation, Relation::Le | Relation::Ge)
+        && Check::new(&label, lhs, Relation::Eq, rhs, bound)?.verdict == Verdict::Holds;
+    if tie {
+        link.verdict = Verdict::Holds;
+        link.error_source.push_str(TIE_NOTE);
+    }
+    Ok((link.proof_step(), tie))
 }
 
 fn link_label(label: &str, k: usize) -> String {

@@ -36,6 +36,8 @@ pub mod equilibrium;
 pub mod error;
 pub mod families;
 pub mod fit;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod instance_file;
 #[path = "../lemmas/mod.rs"]
 pub mod lemmas;
