@@ -85,6 +85,11 @@ fn bound(s: &Solved, lhs: &Float, rhs: &Float) -> (Float, String) {
     (model + rounding, format!("{how} of the left side; rounding of the right"))
 }
 
+/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
+pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
+    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,8 @@
 //! The registry below is the one list the CLI, the report and the README
 //! table are generated from.
 
+use crate::certify::Certification;
+use crate::enclosure::Enclosure;
 use crate::error::Result;
 use crate::solved::Solved;
 use crate::verdict::Evaluation;
@@ -43,6 +45,8 @@ pub struct Lemma {
     pub method: &'static str,
     /// Evaluates the lemma on a solved instance.
     pub evaluate: fn(&Solved) -> Result<Evaluation>,
+    /// Evaluates the statement over the enclosure of the exact fixed point.
+    pub certify: fn(&Solved, &Enclosure) -> Certification,
 }
 
 macro_rules! lemma {
@@ -54,6 +58,7 @@ macro_rules! lemma {
             hypotheses: $module::HYPOTHESES,
             method: $module::METHOD,
             evaluate: $module::evaluate,
+            certify: $module::certify,
         }
     };
 }

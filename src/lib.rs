@@ -32,6 +32,8 @@
 pub mod agent;
 pub mod audit;
 pub mod audit_report;
+pub mod certify;
+pub mod enclosure;
 pub mod equilibrium;
 pub mod error;
 pub mod families;
@@ -39,6 +41,7 @@ pub mod fit;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod instance_file;
+pub mod interval;
 #[path = "../lemmas/mod.rs"]
 pub mod lemmas;
 pub mod numeric;

@@ -1,0 +1,406 @@
+//! Closed intervals [lo, hi] of MPFR values with outward (directed) rounding.
+//!
+//! Every operation rounds its lower end toward −∞ and its upper end toward
+//! +∞, so the exact result of the operation on any points of its operands
+//! lies in the result. This is what makes a verdict certified: a side
+//! computed from exact inputs through these operations contains the exact
+//! side.
+//!
+//! Two rules keep the arithmetic total, so no call site has to handle an
+//! error: a division by an interval that contains 0 gives the whole line,
+//! and an end that MPFR makes NaN (∞ − ∞, 0 · ∞) widens to ±∞. A comparison
+//! with an unbounded interval is then simply undecided.
+
+use std::cmp::Ordering;
+use std::ops::{Add, Mul, Neg, Sub};
+
+use rug::float::Round;
+use rug::{Float, Rational};
+
+use crate::numeric::Context;
+
+/// A closed interval with lo ≤ hi (ends may be infinite).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interval {
+    lo: Float,
+    hi: Float,
+}
+
+/// Rounds an MPFR expression toward −∞ at `prec` bits.
+macro_rules! down {
+    ($prec:expr, $e:expr) => {
+        Float::with_val_round($prec, $e, Round::Down).0
+    };
+}
+
+/// Rounds an MPFR expression toward +∞ at `prec` bits.
+macro_rules! up {
+    ($prec:expr, $e:expr) => {
+        Float::with_val_round($prec, $e, Round::Up).0
+    };
+}
+
+impl Interval {
+    /// Builds [lo, hi], widening a NaN end to the corresponding infinity.
+    fn from_ends(lo: Float, hi: Float) -> Interval {
+        let prec = lo.prec().max(hi.prec());
+        let lo =
+            if lo.is_nan() { Float::with_val(prec, rug::float::Special::NegInfinity) } else { lo };
+        let hi =
+            if hi.is_nan() { Float::with_val(prec, rug::float::Special::Infinity) } else { hi };
+        debug_assert!(lo <= hi, "interval ends out of order");
+        Interval { lo, hi }
+    }
+
+    /// The interval holding exactly one MPFR value (which is exact).
+    pub fn point(v: &Float) -> Interval {
+        Interval { lo: v.clone(), hi: v.clone() }
+    }
+
+    /// An exact input: the rational rounded down and up at `ctx`'s precision.
+    pub fn exact(ctx: &Context, r: &Rational) -> Interval {
+        Interval { lo: down!(ctx.prec(), r), hi: up!(ctx.prec(), r) }
+    }
+
+    /// An integer, exact at any precision the context allows.
+    pub fn int(ctx: &Context, v: i64) -> Interval {
+        Interval::exact(ctx, &Rational::from(v))
+    }
+
+    /// The hull of two values in either order.
+    pub fn spanning(a: &Float, b: &Float) -> Interval {
+        if a <= b {
+            Interval::from_ends(a.clone(), b.clone())
+        } else {
+            Interval::from_ends(b.clone(), a.clone())
+        }
+    }
+
+    /// The whole line, the result of a division by an interval holding 0.
+    pub fn entire(prec: u32) -> Interval {
+        Interval {
+            lo: Float::with_val(prec, rug::float::Special::NegInfinity),
+            hi: Float::with_val(prec, rug::float::Special::Infinity),
+        }
+    }
+
+    pub fn lo(&self) -> &Float {
+        &self.lo
+    }
+
+    pub fn hi(&self) -> &Float {
+        &self.hi
+    }
+
+    fn prec(&self) -> u32 {
+        self.lo.prec().max(self.hi.prec())
+    }
+
+    /// Returns true when both ends are finite.
+    pub fn is_bounded(&self) -> bool {
+        self.lo.is_finite() && self.hi.is_finite()
+    }
+
+    /// Returns true when `v` lies in the interval.
+    pub fn contains(&self, v: &Float) -> bool {
+        self.lo <= *v && *v <= self.hi
+    }
+
+    /// Returns true when this interval lies in the interior of `outer`.
+    pub fn is_interior_to(&self, outer: &Interval) -> bool {
+        outer.lo < self.lo && self.hi < outer.hi
+    }
+
+    /// The midpoint, rounded to nearest (a point of the interval, not a bound).
+    pub fn mid(&self) -> Float {
+        Float::with_val(self.prec(), &self.lo + &self.hi) / 2u32
+    }
+
+    /// hi − lo, rounded up.
+    pub fn width(&self) -> Float {
+        up!(self.prec(), &self.hi - &self.lo)
+    }
+
+    /// The largest |v| over the interval, rounded up (exact: no operation).
+    pub fn magnitude(&self) -> Float {
+        let lo = Float::with_val(self.prec(), self.lo.abs_ref());
+        let hi = Float::with_val(self.prec(), self.hi.abs_ref());
+        lo.max(&hi)
+    }
+
+    /// Returns true when every point is > 0.
+    pub fn is_positive(&self) -> bool {
+        self.lo > 0
+    }
+
+    /// Returns true when every point is < 0.
+    pub fn is_negative(&self) -> bool {
+        self.hi < 0
+    }
+
+    /// Where the interval lies against `other`: Less when every point is
+    /// below every point of `other`, Greater for the reverse, None when
+    /// they overlap (touching counts as overlapping).
+    pub fn strictly(&self, other: &Interval) -> Option<Ordering> {
+        if self.hi < other.lo {
+            Some(Ordering::Less)
+        } else if self.lo > other.hi {
+            Some(Ordering::Greater)
+        } else {
+            None
+        }
+    }
+
+    /// The smallest interval holding both.
+    pub fn hull(&self, other: &Interval) -> Interval {
+        Interval::from_ends(self.lo.clone().min(&other.lo), self.hi.clone().max(&other.hi))
+    }
+
+    /// The common part, or None when the two are disjoint.
+    pub fn intersect(&self, other: &Interval) -> Option<Interval> {
+        let lo = self.lo.clone().max(&other.lo);
+        let hi = self.hi.clone().min(&other.hi);
+        (lo <= hi).then(|| Interval::from_ends(lo, hi))
+    }
+
+    /// |v| over the interval.
+    pub fn abs(&self) -> Interval {
+        if self.lo >= 0 {
+            self.clone()
+        } else if self.hi <= 0 {
+            -self
+        } else {
+            Interval::from_ends(Float::new(self.prec()), self.magnitude())
+        }
+    }
+
+    /// v² over the interval (never negative, unlike v · v).
+    pub fn square(&self) -> Interval {
+        let prec = self.prec();
+        let a = self.abs();
+        Interval::from_ends(down!(prec, a.lo.square_ref()), up!(prec, a.hi.square_ref()))
+    }
+
+    /// √v over the interval; the part below 0 is dropped, since every
+    /// quantity the crate takes a root of is a sum of squares.
+    pub fn sqrt(&self) -> Interval {
+        let prec = self.prec();
+        let lo = self.lo.clone().max(&Float::new(prec));
+        let hi = self.hi.clone().max(&Float::new(prec));
+        Interval::from_ends(down!(prec, lo.sqrt_ref()), up!(prec, hi.sqrt_ref()))
+    }
+
+    /// max(a, b) pointwise.
+    pub fn max(&self, other: &Interval) -> Interval {
+        Interval::from_ends(self.lo.clone().max(&other.lo), self.hi.clone().max(&other.hi))
+    }
+
+    /// min(a, b) pointwise.
+    pub fn min(&self, other: &Interval) -> Interval {
+        Interval::from_ends(self.lo.clone().min(&other.lo), self.hi.clone().min(&other.hi))
+    }
+
+    /// 1/v; the whole line when the interval holds 0.
+    pub fn recip(&self) -> Interval {
+        let prec = self.prec();
+        if self.lo <= 0 && self.hi >= 0 {
+            return Interval::entire(prec);
+        }
+        Interval::from_ends(down!(prec, 1 / &self.hi), up!(prec, 1 / &self.lo))
+    }
+
+    /// a / b; the whole line when b holds 0.
+    pub fn div(&self, other: &Interval) -> Interval {
+        if other.lo <= 0 && other.hi >= 0 {
+            return Interval::entire(self.prec().max(other.prec()));
+        }
+        let prec = self.prec().max(other.prec());
+        let ends = [
+            (&self.lo, &other.lo),
+            (&self.lo, &other.hi),
+            (&self.hi, &other.lo),
+            (&self.hi, &other.hi),
+        ];
+        let lo = ends.iter().map(|(a, b)| down!(prec, *a / *b)).reduce(|x, y| x.min(&y));
+        let hi = ends.iter().map(|(a, b)| up!(prec, *a / *b)).reduce(|x, y| x.max(&y));
+        Interval::from_ends(lo.expect("four ends"), hi.expect("four ends"))
+    }
+
+    /// v^(1/k) for v ≥ 0 (the part below 0 is dropped, as in [`Interval::sqrt`]).
+    pub fn root(&self, k: u32) -> Interval {
+        let prec = self.prec();
+        let lo = self.lo.clone().max(&Float::new(prec));
+        let hi = self.hi.clone().max(&Float::new(prec));
+        Interval::from_ends(down!(prec, lo.root_ref(k)), up!(prec, hi.root_ref(k)))
+    }
+
+    /// v^k for an integer k ≥ 0, by repeated products (so any sign is allowed).
+    pub fn pow(&self, k: u32) -> Interval {
+        let mut out = Interval::point(&Float::with_val(self.prec(), 1));
+        for _ in 0..k {
+            out = &out * self;
+        }
+        out
+    }
+
+    /// v^e for v > 0 and a rational exponent e = p/q, as (v^(1/q))^|p|.
+    pub fn power(&self, exponent: &Rational) -> Interval {
+        let q = exponent.denom().to_u32().unwrap_or(u32::MAX);
+        let p = exponent.numer().clone().abs().to_u32().unwrap_or(u32::MAX);
+        let magnitude = self.root(q).pow(p);
+        if *exponent < 0 {
+            magnitude.recip()
+        } else {
+            magnitude
+        }
+    }
+
+    /// Widens the interval by `relative` times its magnitude on each side
+    /// (ε-inflation, for growing a box that a map should send into itself).
+    pub fn inflated(&self, relative: &Float) -> Interval {
+        let prec = self.prec();
+        let pad = up!(prec, self.magnitude() * relative);
+        Interval::from_ends(down!(prec, &self.lo - &pad), up!(prec, &self.hi + &pad))
+    }
+}
+
+impl Neg for &Interval {
+    type Output = Interval;
+
+    fn neg(self) -> Interval {
+        Interval::from_ends(-self.hi.clone(), -self.lo.clone())
+    }
+}
+
+impl Add for &Interval {
+    type Output = Interval;
+
+    fn add(self, other: &Interval) -> Interval {
+        let prec = self.prec().max(other.prec());
+        Interval::from_ends(down!(prec, &self.lo + &other.lo), up!(prec, &self.hi + &other.hi))
+    }
+}
+
+impl Sub for &Interval {
+    type Output = Interval;
+
+    fn sub(self, other: &Interval) -> Interval {
+        let prec = self.prec().max(other.prec());
+        Interval::from_ends(down!(prec, &self.lo - &other.hi), up!(prec, &self.hi - &other.lo))
+    }
+}
+
+impl Mul for &Interval {
+    type Output = Interval;
+
+    fn mul(self, other: &Interval) -> Interval {
+        let prec = self.prec().max(other.prec());
+        let ends = [
+            (&self.lo, &other.lo),
+            (&self.lo, &other.hi),
+            (&self.hi, &other.lo),
+            (&self.hi, &other.hi),
+        ];
+        let lo = ends.iter().map(|(a, b)| down!(prec, *a * *b)).reduce(|x, y| x.min(&y));
+        let hi = ends.iter().map(|(a, b)| up!(prec, *a * *b)).reduce(|x, y| x.max(&y));
+        Interval::from_ends(lo.expect("four ends"), hi.expect("four ends"))
+    }
+}
+
+/// Σ of intervals (0 for none), at `ctx`'s precision.
+pub fn sum<'a>(ctx: &Context, terms: impl IntoIterator<Item = &'a Interval>) -> Interval {
+    terms.into_iter().fold(Interval::int(ctx, 0), |acc, t| &acc + t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A 64-bit context: coarse enough that rounding happens on most operations.
+    fn ctx() -> Context {
+        Context::new(64).unwrap()
+    }
+
+    fn rational() -> impl Strategy<Value = Rational> {
+        (-10_000i64..10_000, 1i64..997).prop_map(|(p, q)| Rational::from((p, q)))
+    }
+
+    /// Returns true when the exact rational lies in the interval.
+    fn holds(i: &Interval, exact: &Rational) -> bool {
+        i.lo().to_rational().is_some_and(|lo| lo <= *exact)
+            && i.hi().to_rational().is_some_and(|hi| *exact <= hi)
+    }
+
+    proptest! {
+        #[test]
+        fn arithmetic_encloses_the_exact_rational_result(a in rational(), b in rational()) {
+            let c = ctx();
+            let (ia, ib) = (Interval::exact(&c, &a), Interval::exact(&c, &b));
+            prop_assert!(holds(&(&ia + &ib), &(a.clone() + &b)));
+            prop_assert!(holds(&(&ia - &ib), &(a.clone() - &b)));
+            prop_assert!(holds(&(&ia * &ib), &(a.clone() * &b)));
+            prop_assert!(holds(&ia.square(), &(a.clone() * &a)));
+            if b != 0 {
+                prop_assert!(holds(&ia.div(&ib), &(a.clone() / &b)));
+            }
+        }
+
+        #[test]
+        fn roots_enclose_the_exact_root(p in 0u32..10_000, q in 1u32..997) {
+            // v = (p/q)² has the exact root p/q.
+            let root = Rational::from((p, q));
+            let v = Interval::exact(&ctx(), &(root.clone() * &root));
+            prop_assert!(holds(&v.sqrt(), &root));
+            let cube = Interval::exact(&ctx(), &(root.clone() * &root * &root));
+            prop_assert!(holds(&cube.root(3), &root));
+        }
+
+        #[test]
+        fn rational_powers_enclose_the_exact_power(p in 1u32..200, q in 1u32..50) {
+            // (p/q)^(-3/2) = (q/p)^(3/2) is exact when p/q is a perfect square.
+            let base = Rational::from((p * p, q * q));
+            let expected = Rational::from((q * q * q, p * p * p));
+            let v = Interval::exact(&ctx(), &base);
+            prop_assert!(holds(&v.power(&Rational::from((-3, 2))), &expected));
+        }
+    }
+
+    #[test]
+    fn a_division_by_an_interval_holding_zero_is_unbounded() {
+        let c = ctx();
+        let across = Interval::spanning(&c.int(-1), &c.int(1));
+        let q = Interval::int(&c, 3).div(&across);
+        assert!(!q.is_bounded());
+        assert_eq!(q.strictly(&Interval::int(&c, 0)), None);
+    }
+
+    #[test]
+    fn an_undefined_end_widens_instead_of_becoming_nan() {
+        let c = ctx();
+        let all = Interval::entire(c.prec());
+        let zero = Interval::int(&c, 0);
+        let product = &all * &zero;
+        assert!(!product.lo().is_nan() && !product.hi().is_nan());
+        assert!(product.contains(&c.zero()));
+    }
+
+    #[test]
+    fn a_third_is_bracketed_by_two_adjacent_values() {
+        let c = ctx();
+        let third = Interval::exact(&c, &Rational::from((1, 3)));
+        let mut above = third.lo().clone();
+        above.next_up();
+        assert_eq!(above, *third.hi());
+    }
+
+    #[test]
+    fn strict_order_needs_a_gap() {
+        let c = ctx();
+        let one = Interval::int(&c, 1);
+        let two = Interval::int(&c, 2);
+        assert_eq!(one.strictly(&two), Some(Ordering::Less));
+        assert_eq!(two.strictly(&one), Some(Ordering::Greater));
+        assert_eq!(one.strictly(&one), None);
+    }
+}
