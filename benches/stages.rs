@@ -1,7 +1,8 @@
 //! Benchmarks of every stage, measured for reports/PERFORMANCE.md: the
 //! fixed point over K × m × precision (each grid point prints its iteration
 //! count once), the agent programs, and one full instance evaluation of
-//! every lemma. Run with `cargo bench --bench stages`.
+//! every lemma, and the certified evaluation against the float one on the
+//! same instances. Run with `cargo bench --bench stages`.
 //!
 //! The times are this thread's CPU time ([`ThreadCpu`]), not wall time: the
 //! machine's cores are shared, and the stages run on one thread.
@@ -24,7 +25,7 @@ use common::population;
 use equal_power::equilibrium::{self, FixedPoint, Params, Type};
 use equal_power::lemmas;
 use equal_power::numeric::Context;
-use equal_power::{agent, solved};
+use equal_power::{agent, enclosure, runner, solved};
 
 /// The fixed-point grid of issue 6: K types, m issues, precision in bits.
 const TYPE_COUNTS: [usize; 4] = [10, 100, 1000, 10000];
@@ -232,10 +233,40 @@ fn instance_evaluation(c: &mut Criterion<ThreadCpu>) {
     group.finish();
 }
 
+/// The instances on which the certified path is set against the float one.
+const CERTIFIED_SIZES: [(usize, usize); 5] = [(10, 1), (10, 6), (100, 1), (100, 6), (1000, 6)];
+
+/// The float evaluation of every lemma against the certified one, on the
+/// same solved instance, side by side in one group: the enclosure alone,
+/// and the enclosure with every lemma's certified statement (including any
+/// retries at a higher precision, as the suite runs it).
+fn certified_evaluation(c: &mut Criterion<ThreadCpu>) {
+    let ctx = Context::new(256).unwrap();
+    let lemmas = lemmas::registry();
+    let mut group = c.benchmark_group("certified_evaluation");
+    group.sample_size(10);
+    for (k, m) in CERTIFIED_SIZES {
+        let s = solved::solve(&ctx, &population(k, m)).unwrap();
+        let size = format!("K={k} m={m} prec=256");
+        group.bench_function(format!("float {size}"), |b| {
+            b.iter(|| {
+                lemmas.iter().map(|l| (l.evaluate)(&s).unwrap().verdict()).collect::<Vec<_>>()
+            })
+        });
+        group.bench_function(format!("enclosure {size}"), |b| {
+            b.iter(|| enclosure::enclose(&s).unwrap().inflations)
+        });
+        group.bench_function(format!("certified {size}"), |b| {
+            b.iter(|| runner::certify_instance(&ctx, &s, &lemmas).len())
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(ThreadCpu);
-    targets = fixed_point, agent_programs, instance_evaluation
+    targets = fixed_point, agent_programs, instance_evaluation, certified_evaluation
 }
 
 fn main() {

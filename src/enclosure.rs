@@ -167,7 +167,18 @@ impl Enclosure {
 
 /// Why no enclosure exists for an instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unclosed(pub String);
+pub struct Unclosed {
+    pub reason: String,
+    /// True when a box might close at a higher precision (it merely grew
+    /// too wide); false for a density or a singular Jacobian.
+    pub precision_may_help: bool,
+}
+
+impl Unclosed {
+    fn never(reason: impl Into<String>) -> Unclosed {
+        Unclosed { reason: reason.into(), precision_may_help: false }
+    }
+}
 
 /// Encloses the fixed point, the multipliers and the shifts of a solved instance.
 ///
@@ -177,8 +188,8 @@ pub struct Unclosed(pub String);
 pub fn enclose(solved: &Solved) -> Result<Enclosure, Unclosed> {
     let ctx = solved.ctx;
     let Population::Finite(agents) = &solved.instance.population else {
-        return Err(Unclosed(
-            "a density: its integrals carry an estimated, not a bounded, quadrature error".into(),
+        return Err(Unclosed::never(
+            "a density: its integrals carry an estimated, not a bounded, quadrature error",
         ));
     };
     let params = Parameters::of(&ctx, &solved.instance);
@@ -363,9 +374,9 @@ fn krawczyk_box(map: &Aggregates, z_tilde: &[Float]) -> Result<(Vec<Interval>, u
         })
         .collect();
     let y = inverse(&map.ctx, f_prime).ok_or_else(|| {
-        Unclosed(
-            "the Jacobian of F(Q, x) = A(g(Q, x)) − (Q, x) is singular at the solver's point"
-                .into(),
+        Unclosed::never(
+            "the Jacobian of F(Q, x) = A(g(Q, x)) − (Q, x) is singular at the solver's point \
+             (a continuum of fixed points, as with an even split in one issue)",
         )
     })?;
     let y_int: Vec<Vec<Interval>> =
@@ -404,11 +415,14 @@ fn krawczyk_box(map: &Aggregates, z_tilde: &[Float]) -> Result<(Vec<Interval>, u
             return Ok((k, step));
         }
         if !k.iter().all(Interval::is_bounded) {
-            return Err(Unclosed(format!(
-                "the Krawczyk set is unbounded after {} inflations (a type's r_i reaches 0 \
-                 or a weight sum reaches 0 inside the box)",
-                step + 1
-            )));
+            return Err(Unclosed {
+                reason: format!(
+                    "the Krawczyk set is unbounded after {} inflations (a type's r_i or a \
+                     weight sum reaches 0 inside the box)",
+                    step + 1
+                ),
+                precision_may_help: true,
+            });
         }
         // ε-inflation: the next box covers K(Z) with room to spare.
         for (a, (ki, z)) in k.iter().zip(z_tilde).enumerate() {
@@ -417,10 +431,13 @@ fn krawczyk_box(map: &Aggregates, z_tilde: &[Float]) -> Result<(Vec<Interval>, u
             radius[a] = (reach * 2u32).max(&(radius[a].clone() * 2u32));
         }
     }
-    Err(Unclosed(format!(
-        "the box around the fixed point did not close in {MAX_INFLATIONS} inflations \
-         (a type near the clamp's kink, or F' nearly singular)"
-    )))
+    Err(Unclosed {
+        reason: format!(
+            "the box around the fixed point did not close in {MAX_INFLATIONS} inflations \
+             (a type near the clamp's kink, or F' nearly singular)"
+        ),
+        precision_may_help: true,
+    })
 }
 
 /// (I − Y F'(Z)) (Z − z̃), with F' = T' − I.
@@ -603,7 +620,8 @@ mod tests {
     fn a_density_is_not_enclosed_and_says_why() {
         let solved = fixtures::segment("1/8", fixtures::N_POWER);
         let err = enclose(&solved).unwrap_err();
-        assert!(err.0.contains("density"), "{}", err.0);
+        assert!(err.reason.contains("density"), "{}", err.reason);
+        assert!(!err.precision_may_help);
     }
 
     #[test]
@@ -628,8 +646,9 @@ mod tests {
                     }
                 }
                 Err(why) => {
-                    assert!(instance.name.contains("even split"), "{}: {}", instance.name, why.0);
-                    assert!(why.0.contains("singular"), "{}", why.0);
+                    let name = &instance.name;
+                    assert!(name.contains("even split"), "{name}: {}", why.reason);
+                    assert!(why.reason.contains("singular"), "{}", why.reason);
                 }
             }
         }

@@ -32,6 +32,7 @@
 pub mod agent;
 pub mod audit;
 pub mod audit_report;
+pub mod certified_report;
 pub mod certify;
 pub mod enclosure;
 pub mod equilibrium;

@@ -391,7 +391,8 @@ fn check_file(set: &Settings, path: &std::path::Path, keys: &[String]) -> Result
     let inst = instance_file::load(path)?;
     let run = runner::run_one(&set.ctx, "file", &inst, &lemmas)?;
     let s = &run.solved;
-    let record = run.record(0);
+    let mut record = run.record(0);
+    record.certificates = runner::certify_instance(&set.ctx, s, &lemmas);
     if set.format == Format::Markdown {
         say!(
             "{}: m = {}, {} types, residual ρ = {}, {} iterations",

@@ -439,6 +439,7 @@ mod tests {
             x: vec![],
             instance: serde_json::Value::Null,
             evaluations: vec![],
+            certificates: vec![],
         }
     }
 

@@ -9,6 +9,8 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
+use crate::certified_report;
+use crate::certify::LemmaCertificate;
 use crate::error::{Error, Result};
 use crate::lemmas::Lemma;
 use crate::numeric::{sci, sci_up};
@@ -176,14 +178,29 @@ fn tightest_cell(t: &Tally) -> String {
 pub fn instance_table(lemmas: &[Lemma], run: &RunRecord) -> String {
     let mut out = String::new();
     for (lemma, (_, eval)) in lemmas.iter().zip(&run.evaluations) {
-        out.push_str(&format!("\n{} {}: {}\n", lemma.number, lemma.name, eval.verdict().name()));
+        let cert = certified_report::certificate(run, lemma.number);
+        out.push_str(&format!("\n{} {}: {}", lemma.number, lemma.name, eval.verdict().name()));
+        if let Some(c) = cert {
+            let name = certified_report::summary_name(&c.summary());
+            out.push_str(&format!(" (certified: {name}, at {} bits)", c.precision));
+        }
+        out.push('\n');
         if !eval.unmet.is_empty() {
             out.push_str(&format!("  unmet: {}\n", eval.unmet.join("; ")));
             continue;
         }
-        let rows = eval.checks.iter().map(check_row).collect();
+        let rows = eval.checks.iter().map(|c| check_row(c, cert)).collect();
         out.push_str(&markdown(
-            &["check", "left side", "", "right side", "margin", "error bound", "verdict"],
+            &[
+                "check",
+                "left side",
+                "",
+                "right side",
+                "margin",
+                "error bound",
+                "verdict",
+                "certified",
+            ],
             rows,
         ));
         out.push('\n');
@@ -196,27 +213,43 @@ pub fn instance_table(lemmas: &[Lemma], run: &RunRecord) -> String {
 pub fn instance_checks(lemmas: &[Lemma], run: &RunRecord) -> Table {
     let mut rows = Vec::new();
     for (lemma, (_, eval)) in lemmas.iter().zip(&run.evaluations) {
+        let cert = certified_report::certificate(run, lemma.number);
         if !eval.unmet.is_empty() {
             let mut row =
                 vec![lemma.number.to_string(), format!("unmet: {}", eval.unmet.join("; "))];
             row.extend(std::iter::repeat_n(String::new(), 5));
             row.push(Verdict::Unmet.name().to_string());
+            row.push(cert.map_or("—".into(), |c| certified_report::summary_name(&c.summary())));
             rows.push(row);
             continue;
         }
         for c in &eval.checks {
             let mut row = vec![lemma.number.to_string()];
-            row.extend(check_row(c));
+            row.extend(check_row(c, cert));
             rows.push(row);
         }
     }
     Table::new(
-        &["lemma", "check", "left side", "", "right side", "margin", "error bound", "verdict"],
+        &[
+            "lemma",
+            "check",
+            "left side",
+            "",
+            "right side",
+            "margin",
+            "error bound",
+            "verdict",
+            "certified",
+        ],
         rows,
     )
 }
 
-fn check_row(c: &Check) -> Vec<String> {
+fn check_row(c: &Check, cert: Option<&LemmaCertificate>) -> Vec<String> {
+    let certified = match (c.role, cert) {
+        (Role::Statement, Some(cert)) => certified_report::check_cell(cert, &c.label),
+        _ => "—".to_string(),
+    };
     let label = match c.role {
         Role::Statement => c.label.clone(),
         Role::ProofStep => format!("[step] {}", c.label),
@@ -229,6 +262,7 @@ fn check_row(c: &Check) -> Vec<String> {
         sci(&c.margin(), TABLE_DIGITS),
         sci_up(&c.error, 2),
         c.verdict.name().to_string(),
+        certified,
     ]
 }
 
@@ -265,6 +299,7 @@ pub fn report_markdown(
     md.push_str(&summary_table(lemmas, runs));
     md.push_str("\n\n");
     md.push_str(&findings(lemmas, runs));
+    md.push_str(&crate::certified_report::section(lemmas, runs));
     md.push_str(after_findings);
     md.push_str("\n## Lemma by lemma\n");
     for lemma in lemmas {
@@ -414,6 +449,7 @@ fn lemma_section(lemma: &Lemma, runs: &[RunRecord]) -> String {
             b.error_source
         ));
     }
+    md.push_str(&crate::certified_report::lemma_line(lemma.number, runs));
     md.push_str(&unmet_reasons(lemma, runs));
     md.push_str(&listed(lemma, runs, Verdict::Violated));
     md.push_str(&listed(lemma, runs, Verdict::Undecided));
@@ -448,9 +484,10 @@ fn listed(lemma: &Lemma, runs: &[RunRecord], verdict: Verdict) -> String {
             if n != lemma.number || !eval.unmet.is_empty() {
                 continue;
             }
+            let cert = certified_report::certificate(run, lemma.number);
             for c in eval.checks.iter().filter(|c| c.verdict == verdict) {
                 let mut row = vec![run.name.clone()];
-                row.extend(check_row(c));
+                row.extend(check_row(c, cert));
                 row.push(c.error_source.clone());
                 rows.push(row);
             }
@@ -476,6 +513,7 @@ fn listed(lemma: &Lemma, runs: &[RunRecord], verdict: Verdict) -> String {
             "margin",
             "error bound",
             "verdict",
+            "certified",
             "error bound from",
         ],
         rows,
@@ -528,7 +566,16 @@ pub fn results_json(p: &Provenance, lemmas: &[Lemma], runs: &[RunRecord]) -> Val
         .iter()
         .map(|l| {
             let t = tally(l.number, runs, |_| true);
+            let c = crate::certified_report::tally(l.number, runs);
             json!({
+                "certified": {
+                    "holds": c.holds,
+                    "violated": c.violated,
+                    "unmet": c.unmet,
+                    "uncertified": c.uncertified,
+                    "decided_on_retry": c.retried,
+                    "reasons": c.reasons,
+                },
                 "number": l.number,
                 "name": l.name,
                 "statement": l.statement,
@@ -596,6 +643,7 @@ fn run_json(run: &RunRecord) -> Value {
         "x": run.x.iter().map(|v| sci(v, JSON_DIGITS)).collect::<Vec<_>>(),
         "instance": run.instance,
         "evaluations": evaluations,
+        "certified": crate::certified_report::json(run),
     })
 }
 

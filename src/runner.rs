@@ -10,6 +10,8 @@ use rug::Float;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{InstanceAudit, Proof};
+use crate::certify::{Certification, LemmaCertificate};
+use crate::enclosure::enclose;
 use crate::error::{Error, Result};
 use crate::families::Member;
 use crate::lemmas::Lemma;
@@ -52,6 +54,9 @@ pub struct RunRecord {
     /// The exact instance, as its file would hold it.
     pub instance: serde_json::Value,
     pub evaluations: Vec<(String, Evaluation)>,
+    /// Each lemma's certified verdict (empty for a run that was not certified).
+    #[serde(default)]
+    pub certificates: Vec<LemmaCertificate>,
 }
 
 impl InstanceRun {
@@ -75,6 +80,7 @@ impl InstanceRun {
             x: s.eq.x.clone(),
             instance: crate::instance_file::to_value(&s.instance),
             evaluations: self.evaluations.iter().map(|(n, e)| (n.to_string(), e.clone())).collect(),
+            certificates: Vec::new(),
         }
     }
 }
@@ -125,6 +131,8 @@ pub fn run_audited(
                 )));
             }
             let run = run_one(ctx, member.family, &member.instance, lemmas)?;
+            let mut record = run.record(*k);
+            record.certificates = certify_instance(ctx, &run.solved, lemmas);
             let audit = if proofs.is_empty() {
                 None
             } else {
@@ -135,7 +143,7 @@ pub fn run_audited(
             if progress {
                 eprint!("\r\x1b[2K[{n}/{}] {}", owned.len(), member.instance.name);
             }
-            Ok((run.record(*k), audit))
+            Ok((record, audit))
         })
         .collect::<Result<Vec<_>>>();
     if progress {
@@ -184,6 +192,66 @@ pub fn run_one(
         evaluations.push((lemma.number, evaluation));
     }
     Ok(InstanceRun { family: family.to_string(), solved, evaluations })
+}
+
+/// The highest precision, before the bits added for n, at which an open
+/// certified check is retried.
+pub const MAX_CERTIFIED_PRECISION: u32 = 2048;
+
+/// Certifies every lemma's statement on a solved instance.
+///
+/// The lemmas left open for a reason more bits could settle are retried
+/// with the instance solved again at twice the requested precision, then
+/// four times, up to [`MAX_CERTIFIED_PRECISION`]; each lemma keeps its
+/// first decisive attempt (or the last one). A solve that fails at a
+/// higher precision ends the retries, logged, with the open verdicts kept.
+pub fn certify_instance(
+    requested: &Context,
+    solved: &Solved,
+    lemmas: &[Lemma],
+) -> Vec<LemmaCertificate> {
+    let instance = &solved.instance;
+    let mut certificates: Vec<Option<LemmaCertificate>> = vec![None; lemmas.len()];
+    let mut attempt = std::borrow::Cow::Borrowed(solved);
+    let mut bits = requested.prec();
+    loop {
+        let prec = attempt.ctx.prec();
+        let enclosure = enclose(&attempt);
+        for (k, lemma) in lemmas.iter().enumerate() {
+            if certificates[k].as_ref().is_some_and(|c| !c.worth_retrying()) {
+                continue;
+            }
+            let certification = match &enclosure {
+                Ok(e) => (lemma.certify)(&attempt, e),
+                Err(why) => Certification::Uncertified {
+                    reason: format!("no certified box: {}", why.reason),
+                    precision_may_help: why.precision_may_help,
+                },
+            };
+            certificates[k] = Some(LemmaCertificate::of(lemma.number, prec, certification));
+        }
+
+        let open = certificates.iter().flatten().any(LemmaCertificate::worth_retrying);
+        bits = bits.saturating_mul(2);
+        if !open || bits > MAX_CERTIFIED_PRECISION {
+            break;
+        }
+        let Ok(ctx) = Context::new(bits) else { break };
+        let ctx = working_context(&ctx, instance);
+        match solved::solve(&ctx, instance) {
+            Ok(next) => attempt = std::borrow::Cow::Owned(next),
+            Err(e) => {
+                log::info!(
+                    "instance \"{}\": certified retry at {} bits not solved: {}",
+                    instance.name,
+                    ctx.prec(),
+                    e.message
+                );
+                break;
+            }
+        }
+    }
+    certificates.into_iter().flatten().collect()
 }
 
 /// Returns the context an instance is evaluated in: the requested
@@ -290,7 +358,11 @@ pub fn tally(number: &'static str, runs: &[RunRecord], keep: impl Fn(&str) -> bo
     t
 }
 
-/// Returns true when some lemma's statement is violated on some run.
+/// Returns true when some lemma's statement is violated on some run,
+/// by its float verdict or by a certified one.
 pub fn any_violation(runs: &[RunRecord]) -> bool {
-    runs.iter().any(|r| r.evaluations.iter().any(|(_, e)| e.verdict() == Verdict::Violated))
+    runs.iter().any(|r| {
+        r.evaluations.iter().any(|(_, e)| e.verdict() == Verdict::Violated)
+            || r.certificates.iter().any(|c| c.summary() == crate::certify::Summary::Violated)
+    })
 }

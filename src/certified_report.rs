@@ -1,0 +1,308 @@
+//! The report's certified verdicts: per lemma, how many are certified,
+//! how many are not and why, and where they disagree with the float verdicts.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::certify::{CertifiedOutcome, CheckCertificate, LemmaCertificate, Proven, Summary};
+use crate::lemmas::Lemma;
+use crate::numeric::sci;
+use crate::runner::RunRecord;
+use crate::table::Table;
+use crate::verdict::Verdict;
+
+/// One lemma's certified counts over the runs.
+#[derive(Clone, Debug, Default)]
+pub struct CertifiedTally {
+    pub instances: usize,
+    pub holds: usize,
+    pub violated: usize,
+    pub unmet: usize,
+    pub uncertified: usize,
+    /// Instances decided only after a retry at a higher precision.
+    pub retried: usize,
+    /// Why the uncertified ones are not certified: reason → count.
+    pub reasons: BTreeMap<String, usize>,
+}
+
+impl CertifiedTally {
+    /// The share of instances whose verdict is certified (holds, violated or unmet), in percent.
+    pub fn share(&self) -> String {
+        if self.instances == 0 {
+            return "—".into();
+        }
+        let certified = self.holds + self.violated + self.unmet;
+        format!("{:.0}%", 100.0 * certified as f64 / self.instances as f64)
+    }
+}
+
+/// The certificate of `number` in a run, if the run was certified.
+pub fn certificate<'a>(run: &'a RunRecord, number: &str) -> Option<&'a LemmaCertificate> {
+    run.certificates.iter().find(|c| c.number == number)
+}
+
+/// Counts one lemma's certified verdicts over the runs.
+pub fn tally(number: &str, runs: &[RunRecord]) -> CertifiedTally {
+    let mut t = CertifiedTally::default();
+    for run in runs {
+        let Some(cert) = certificate(run, number) else { continue };
+        t.instances += 1;
+        let decided = match cert.summary() {
+            Summary::Holds => {
+                t.holds += 1;
+                true
+            }
+            Summary::Violated => {
+                t.violated += 1;
+                true
+            }
+            Summary::Unmet => {
+                t.unmet += 1;
+                true
+            }
+            Summary::Uncertified(reason) => {
+                t.uncertified += 1;
+                *t.reasons.entry(category(&reason)).or_default() += 1;
+                false
+            }
+        };
+        if decided && cert.precision > run.precision {
+            t.retried += 1;
+        }
+    }
+    t
+}
+
+/// A reason without its instance-specific numbers, so that reasons group:
+/// the text before the first ';', digits replaced by '#'.
+pub fn category(reason: &str) -> String {
+    let head = reason.split(';').next().unwrap_or(reason).trim();
+    let mut out = String::with_capacity(head.len());
+    let mut in_number = false;
+    for ch in head.chars() {
+        if ch.is_ascii_digit() {
+            if !in_number {
+                out.push('#');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The per-lemma table of certified verdicts.
+pub fn table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
+    let rows = lemmas
+        .iter()
+        .map(|l| {
+            let t = tally(l.number, runs);
+            let reasons =
+                t.reasons.iter().map(|(r, k)| format!("{r} ({k})")).collect::<Vec<_>>().join("; ");
+            vec![
+                l.number.to_string(),
+                t.instances.to_string(),
+                t.holds.to_string(),
+                t.violated.to_string(),
+                t.unmet.to_string(),
+                t.uncertified.to_string(),
+                t.share(),
+                t.retried.to_string(),
+                if reasons.is_empty() { "—".into() } else { reasons },
+            ]
+        })
+        .collect();
+    Table::new(
+        &[
+            "lemma",
+            "instances",
+            "certified holds",
+            "certified violated",
+            "certainly unmet",
+            "uncertified",
+            "certified share",
+            "decided on retry",
+            "why not certified (instances)",
+        ],
+        rows,
+    )
+}
+
+/// A run where the certified and the float verdicts of a lemma disagree.
+pub struct Disagreement {
+    pub number: String,
+    pub instance: String,
+    pub float: Verdict,
+    pub certified: Summary,
+}
+
+/// Every (run, lemma) where a certified verdict contradicts the float one:
+/// a certified violation of a float pass or the reverse, or a certified
+/// unmet hypothesis the float evaluation found met (or the reverse).
+pub fn disagreements(runs: &[RunRecord]) -> Vec<Disagreement> {
+    let mut out = Vec::new();
+    for run in runs {
+        for (number, eval) in &run.evaluations {
+            let Some(cert) = certificate(run, number) else { continue };
+            let float = eval.verdict();
+            let certified = cert.summary();
+            let contradicts = matches!(
+                (&float, &certified),
+                (Verdict::Holds, Summary::Violated)
+                    | (Verdict::Violated, Summary::Holds)
+                    | (Verdict::Unmet, Summary::Holds | Summary::Violated)
+                    | (Verdict::Holds | Verdict::Violated, Summary::Unmet)
+            );
+            if contradicts {
+                out.push(Disagreement {
+                    number: number.clone(),
+                    instance: run.name.clone(),
+                    float,
+                    certified,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The Markdown section of REPORT.md.
+pub fn section(lemmas: &[Lemma], runs: &[RunRecord]) -> String {
+    let mut md = String::from("\n## Certified verdicts\n\n");
+    md.push_str(GUIDE);
+    md.push('\n');
+    md.push_str(&table(lemmas, runs).markdown());
+    md.push_str("\n\n");
+    let found = disagreements(runs);
+    if found.is_empty() {
+        md.push_str(
+            "No certified verdict contradicts a float verdict: wherever both decide, they agree.\n",
+        );
+    } else {
+        md.push_str("Certified verdicts that contradict the float verdicts:\n\n");
+        for d in &found {
+            md.push_str(&format!(
+                "- {} on \"{}\": float {}, certified {}\n",
+                d.number,
+                d.instance,
+                d.float.name(),
+                summary_name(&d.certified)
+            ));
+        }
+    }
+    md
+}
+
+const GUIDE: &str = "Each finite instance's fixed point is enclosed in a box proved to \
+contain an exact fixed point (Krawczyk's test on the aggregates (Q, x), a Brouwer argument), each \
+multiplier in a bracket of certified sign changes, and each statement's two sides are then \
+computed in interval arithmetic with outward rounding (src/enclosure.rs, src/certify.rs). A \
+certified verdict needs no error bound: *holds* when the enclosures are ordered as the statement \
+says, *violated* when they are ordered the other way. Checks the enclosures leave open are retried \
+with the instance solved again at 2, 4 and 8 times the precision (up to 2048 bits plus the bits \
+for n). A density is never certified (its quadrature error is estimated, not bounded), and an \
+equality never is (an enclosure has width; it can only be refuted, and its certified gap is \
+given per instance in results.json).\n";
+
+/// The one-word name of a certified summary.
+pub fn summary_name(s: &Summary) -> String {
+    match s {
+        Summary::Holds => "holds".into(),
+        Summary::Violated => "violated".into(),
+        Summary::Unmet => "hypothesis unmet".into(),
+        Summary::Uncertified(reason) => format!("uncertified ({})", category(reason)),
+    }
+}
+
+/// One lemma's line for its section of REPORT.md.
+pub fn lemma_line(number: &str, runs: &[RunRecord]) -> String {
+    let t = tally(number, runs);
+    if t.instances == 0 {
+        return String::new();
+    }
+    let mut line = format!(
+        "Certified on {} of {} instances ({}): holds {}, violated {}, certainly unmet {}",
+        t.holds + t.violated + t.unmet,
+        t.instances,
+        t.share(),
+        t.holds,
+        t.violated,
+        t.unmet
+    );
+    if !t.reasons.is_empty() {
+        let reasons: Vec<String> = t.reasons.iter().map(|(r, k)| format!("{r} ({k})")).collect();
+        line.push_str(&format!("; not certified: {}", reasons.join("; ")));
+    }
+    line.push_str(".\n\n");
+    line
+}
+
+/// results.json's form of a run's certificates.
+pub fn json(run: &RunRecord) -> Value {
+    let lemmas: serde_json::Map<String, Value> = run
+        .certificates
+        .iter()
+        .map(|c| {
+            let detail = match &c.outcome {
+                CertifiedOutcome::Unmet(names) => json!({ "unmet": names }),
+                CertifiedOutcome::Uncertified { reason, .. } => json!({ "reason": reason }),
+                CertifiedOutcome::Checks(checks) => {
+                    let held = checks.iter().filter(|k| k.proven == Proven::Holds).count();
+                    let kept: Vec<Value> = checks
+                        .iter()
+                        .filter(|k| k.proven != Proven::Holds)
+                        .take(KEPT_CHECKS)
+                        .map(check_json)
+                        .collect();
+                    json!({ "checks": checks.len(), "certified_holds": held, "others": kept })
+                }
+            };
+            let verdict = summary_name(&c.summary());
+            (
+                c.number.clone(),
+                json!({ "verdict": verdict, "precision": c.precision, "detail": detail }),
+            )
+        })
+        .collect();
+    Value::Object(lemmas)
+}
+
+/// The most checks listed per certificate in results.json besides the count that hold.
+const KEPT_CHECKS: usize = 20;
+
+/// A check's enclosures to 12 digits (the decision used every bit).
+fn check_json(k: &CheckCertificate) -> Value {
+    let proven = match &k.proven {
+        Proven::Holds => "holds".to_string(),
+        Proven::Violated => "violated".to_string(),
+        Proven::Open { reason, .. } => format!("open: {reason}"),
+    };
+    json!({
+        "check": k.label,
+        "lhs": [sci(&k.lhs[0], 12), sci(&k.lhs[1], 12)],
+        "relation": k.relation.symbol(),
+        "rhs": [sci(&k.rhs[0], 12), sci(&k.rhs[1], 12)],
+        "proven": proven,
+    })
+}
+
+/// The certified verdict of the check labelled `label`, for a table cell.
+pub fn check_cell(cert: &LemmaCertificate, label: &str) -> String {
+    match &cert.outcome {
+        CertifiedOutcome::Checks(checks) => match checks.iter().find(|k| k.label == label) {
+            Some(k) => match &k.proven {
+                Proven::Holds => "holds".into(),
+                Proven::Violated => "violated".into(),
+                Proven::Open { reason, .. } => format!("open ({})", category(reason)),
+            },
+            None => "—".into(),
+        },
+        CertifiedOutcome::Unmet(_) => "hypothesis unmet".into(),
+        CertifiedOutcome::Uncertified { reason, .. } => {
+            format!("uncertified ({})", category(reason))
+        }
+    }
+}
