@@ -426,6 +426,26 @@ pub(crate) mod tests {
         crate::enclosure::enclose(s).expect("the box closes")
     }
 
+    /// Asserts that the certified lemma is unmet, naming each hypothesis it
+    /// lists, on the enclosure of that hypothesis's breaker.
+    pub(crate) fn assert_certified_unmet_outside(
+        hypotheses: &[&str],
+        certify: fn(&Solved, &Enclosure) -> Certification,
+    ) {
+        for (name, s) in hypothesis_breakers() {
+            if !hypotheses.contains(&name) {
+                continue;
+            }
+            let e = crate::enclosure::enclose(&s).unwrap_or_else(|why| panic!("{name}: {why:?}"));
+            match certify(&s, &e) {
+                Certification::Unmet(names) => {
+                    assert!(names.iter().any(|u| u == name), "{name} not named in {names:?}")
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+
     /// Returns a certification's checks, failing on any other outcome.
     pub(crate) fn certified_checks(c: Certification) -> Vec<Enclosed> {
         match c {
