@@ -32,6 +32,14 @@
 //! because x is itself a rounded quotient of sums of `s c w y`, whose error
 //! scales with `|y|` and `|x|` rather than with `|y − x|`.
 //!
+//! Certified: [`certify`] sums `s_i δ''_i` over the enclosure, δ'' from its
+//! definition over the enclosed c, x, q and √γ, and returns the norm against 0
+//! as an equality, which an enclosure can refute or bound but never prove.
+//! No rounding bound is charged: the box holds an exact fixed point, where
+//! x = x(c) exactly, and the enclosure's width is the whole uncertainty.
+//! [`certified_delta_prime`], [`certified_delta_double_prime`] and the N̂
+//! gate [`instead_of_checks`] are shared with D.2–D.5.
+//!
 //! # Differences from the paper
 //!
 //! None. The proof writes `q_j⁻¹` inside a norm with j free; that is the
@@ -234,7 +242,6 @@ pub fn instead_of_checks(hypotheses: &mut Hypotheses, e: &Enclosure) -> Option<C
 }
 
 /// Instances and assertions shared by the tests of Appendix D's lemmas.
-
 #[cfg(test)]
 pub(crate) mod tests {
     use rug::Float;

@@ -50,6 +50,14 @@
 //! triangle, the four corners of a square). This is not special-cased: the
 //! check holds with the left side at rounding level.
 //!
+//! Certified: `n ‖Σ_i s_i δ_i‖₂` over Program 1's enclosed optima against
+//! `n (2γ d_max/(β² n³ α²) + √γ d_max/(β η n^(3/2) α) + C_D4 M)` over the
+//! enclosed parameters, M the mass of the types certainly outside N̂. The
+//! sum needs no widening and no error bound: the enclosure contains the
+//! exact net movement (0 on the triangle, where the check still holds).
+//! Lemma B.2's form (densities) and the literal reading (a proof step) are
+//! not certified.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: the proof's first display writes `‖∫ p δ‖ = ‖∫ p δ''‖ +

@@ -44,6 +44,15 @@
 //!   definitions (with b ≈ 0, Lemma B.1), so the bound is rounding only, on
 //!   ‖δ_i‖ + ‖δ'_i‖ + the externality terms.
 //!
+//! Certified: per type certainly in N̂, `‖δ'_i − δ_i‖₂` with δ' from its
+//! definition over the enclosed c, x, q and λ_i's certified bracket, and δ_i
+//! Program 1's enclosed optimum, against the bound over the enclosed
+//! parameters. The hypotheses are decided over the box (ideal points in χ
+//! exactly, from the instance); a type that may lie on either side of the
+//! kink leaves the lemma uncertified. Neither the widened precision nor the
+//! error bound of the evaluation is needed, and the closed-form step, a
+//! proof step, is not certified.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: the proof writes `‖δ'_i − δ_i‖₂²` as one fraction with j

@@ -43,6 +43,13 @@
 //! of the nodes outside N̂: the discretised population for which the solved
 //! c is a fixed point.
 //!
+//! Certified: the measured-mass form, `‖Σ_{i∉N̂} s_i (δ_i − δ''_i)‖₂` with
+//! Program 1's enclosed optima and δ'' from its definition, against
+//! `C_D4 Σ_{i∉N̂} s_i` over the enclosure, once every type's side of the kink
+//! is certain (otherwise uncertified, naming the type). Lemma B.2's form
+//! needs a density, which is never enclosed; the per-type proof steps are
+//! not certified.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: the proof states `‖δ''_i‖₂ = √γ c_i w_ij q_j⁻¹ ‖y_i − x‖₂`
@@ -328,6 +335,20 @@ mod tests {
         // Both sides are exactly 0: no sum over the unusual types is taken.
         for side in [&checks[0].lhs, &checks[0].rhs] {
             assert!(side.lo().is_zero() && side.hi().is_zero(), "{side:?}");
+        }
+    }
+
+    #[test]
+    fn uncertified_naming_a_type_whose_side_of_the_kink_is_undecided() {
+        let s = fixtures::corners_and_centre();
+        let mut e = fixtures::enclosed(&s);
+        e.normal[4] = None;
+        match certify(&s, &e) {
+            Certification::Uncertified { reason, precision_may_help } => {
+                assert!(reason.contains("type 5"), "{reason}");
+                assert!(precision_may_help);
+            }
+            other => panic!("{other:?}"),
         }
     }
 
