@@ -32,6 +32,14 @@
 //! because x is itself a rounded quotient of sums of `s c w y`, whose error
 //! scales with `|y|` and `|x|` rather than with `|y − x|`.
 //!
+//! Certified: [`certify`] sums `s_i δ''_i` over the enclosure, δ'' from its
+//! definition over the enclosed c, x, q and √γ, and returns the norm against 0
+//! as an equality, which an enclosure can refute or bound but never prove.
+//! No rounding bound is charged: the box holds an exact fixed point, where
+//! x = x(c) exactly, and the enclosure's width is the whole uncertainty.
+//! [`certified_delta_prime`], [`certified_delta_double_prime`] and the N̂
+//! gate [`instead_of_checks`] are shared with D.2–D.5.
+//!
 //! # Differences from the paper
 //!
 //! None. The proof writes `q_j⁻¹` inside a norm with j free; that is the
@@ -39,7 +47,10 @@
 
 use rug::Float;
 
+use crate::certify::{self, Certification, Enclosed, Hypotheses};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::Interval;
 use crate::numeric::Context;
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Relation, Sensitivity};
@@ -51,6 +62,9 @@ pub const STATEMENT: &str = "‖∫ p(i) δ''_i di‖₂ = 0, δ''_ij = c_i w_ij
 pub const HYPOTHESES: &[&str] = &[];
 pub const METHOD: &str = "‖Σ_i s_i δ''_i‖₂ from the definition of δ'' against 0, rounding bound \
     on Σ_i s_i ‖δ''_i‖ + √γ ‖q⁻¹ Σ s c w (|y| + |x|)‖ (the terms x and the sum are made of)";
+
+/// The one check's label, shared by the evaluation and the certification.
+const LABEL: &str = "‖∫ p δ''‖₂ = 0";
 
 /// Returns δ'_i at the working precision: `c_i w_ij (y_ij − x_j) / (λ_i q_j)`.
 ///
@@ -163,24 +177,80 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
     scale += norm(&spread);
 
     let bound = error_bound(s, &scale, Sensitivity::Rounding);
-    let check = Check::new("‖∫ p δ''‖₂ = 0", lhs, Relation::Eq, s.ctx.zero(), bound)?;
+    let check = Check::new(LABEL, lhs, Relation::Eq, s.ctx.zero(), bound)?;
     Ok(Evaluation { unmet: Vec::new(), checks: vec![check] })
 }
 
-/// Instances and assertions shared by the tests of Appendix D's lemmas.
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies Lemma D.1 on an enclosure: `‖Σ_i s_i δ''_i‖₂` against 0.
+///
+/// There is no hypothesis to decide: the statement uses only the
+/// definition of x, which the exact fixed point satisfies.
+pub fn certify(_: &Solved, e: &Enclosure) -> Certification {
+    let m = e.params.m;
+    let mut total = vec![e.params.small(0); m];
+    for (i, t) in e.types.iter().enumerate() {
+        let dpp = certified_delta_double_prime(e, i);
+        for j in 0..m {
+            total[j] = &total[j] + &(&t.mass * &dpp[j]);
+        }
+    }
+    let lhs = certify::norm(e, &total);
+    Certification::Checks(vec![Enclosed::new(LABEL, lhs, Relation::Eq, e.params.small(0))])
 }
 
+/// Returns δ'_i over the enclosure: `c_i w_ij (y_ij − x_j) / (λ_i q_j)`.
+///
+/// Unbounded where λ_i's bracket holds 0, that is unless the constraint
+/// certainly binds.
+pub fn certified_delta_prime(e: &Enclosure, i: usize) -> Vec<Interval> {
+    (0..e.params.m).map(|j| certified_pull(e, i, j).div(&(&e.lambda[i] * &e.q[j]))).collect()
+}
+
+/// Returns δ''_i over the enclosure: `c_i w_ij (y_ij − x_j) q_j⁻¹ √γ`.
+pub fn certified_delta_double_prime(e: &Enclosure, i: usize) -> Vec<Interval> {
+    let sqrt_gamma = e.params.gamma.sqrt();
+    (0..e.params.m).map(|j| &certified_pull(e, i, j).div(&e.q[j]) * &sqrt_gamma).collect()
+}
+
+/// Returns `c_i w_ij (y_ij − x_j)` over the enclosure.
+fn certified_pull(e: &Enclosure, i: usize, j: usize) -> Interval {
+    let t = &e.types[i];
+    &(&e.c[i] * &t.w[j]) * &(&t.y[j] - &e.x[j])
+}
+
+/// Returns what a lemma of Appendix D reports instead of its checks, if
+/// anything: unmet when a hypothesis certainly fails; uncertified, naming
+/// the type, when some type may lie on either side of the clamp's kink (its
+/// side decides N̂, over which the statements range); uncertified when a
+/// hypothesis is undecided.
+pub fn instead_of_checks(hypotheses: &mut Hypotheses, e: &Enclosure) -> Option<Certification> {
+    let verdict = hypotheses.verdict();
+    if let Some(Certification::Unmet(_)) = verdict {
+        return verdict;
+    }
+    if let Some(i) = e.normal.iter().position(Option::is_none) {
+        return Some(Certification::Uncertified {
+            reason: format!(
+                "type {} may lie on either side of the kink √r_i = α: whether it is in N̂ \
+                 is undecided",
+                i + 1
+            ),
+            precision_may_help: true,
+        });
+    }
+    verdict
+}
+
+/// Instances and assertions shared by the tests of Appendix D's lemmas.
 #[cfg(test)]
 pub(crate) mod tests {
     use rug::Float;
 
     use super::*;
+    use crate::certify::Proven;
     use crate::lemmas::hypotheses as h;
     use crate::numeric::Context;
-    use crate::verdict::Verdict;
+    use crate::verdict::{Role, Verdict};
 
     /// Solves an instance given as JSON text at 256 bits.
     pub(crate) fn solve_json(json: &str) -> Solved {
@@ -356,6 +426,105 @@ pub(crate) mod tests {
             let e = evaluate(&s).unwrap();
             assert_eq!(e.verdict(), Verdict::Holds, "{name}");
         }
+    }
+
+    /// Encloses a solved instance (every finite fixture here closes).
+    pub(crate) fn enclosed(s: &Solved) -> Enclosure {
+        crate::enclosure::enclose(s).expect("the box closes")
+    }
+
+    /// Asserts that the certified lemma is unmet, naming each hypothesis it
+    /// lists, on the enclosure of that hypothesis's breaker.
+    pub(crate) fn assert_certified_unmet_outside(
+        hypotheses: &[&str],
+        certify: fn(&Solved, &Enclosure) -> Certification,
+    ) {
+        for (name, s) in hypothesis_breakers() {
+            if !hypotheses.contains(&name) {
+                continue;
+            }
+            let e = crate::enclosure::enclose(&s).unwrap_or_else(|why| panic!("{name}: {why:?}"));
+            match certify(&s, &e) {
+                Certification::Unmet(names) => {
+                    assert!(names.iter().any(|u| u == name), "{name} not named in {names:?}")
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+
+    /// Returns a certification's checks, failing on any other outcome.
+    pub(crate) fn certified_checks(c: Certification) -> Vec<Enclosed> {
+        match c {
+            Certification::Checks(checks) => checks,
+            other => panic!("expected checks, got {other:?}"),
+        }
+    }
+
+    /// Returns the labels of an evaluation's statement checks (not its proof steps).
+    pub(crate) fn statement_labels(e: &Evaluation) -> Vec<String> {
+        e.checks.iter().filter(|c| c.role == Role::Statement).map(|c| c.label.clone()).collect()
+    }
+
+    /// Asserts that a certified upper bound's left side is positive and
+    /// enclosed to 2⁻²⁰ of itself: a bound that far below its enclosure is
+    /// certified violated, one that far above it certified to hold.
+    pub(crate) fn assert_certified_sharpening_caught(k: &Enclosed) {
+        assert_eq!(k.relation, Relation::Le, "{}", k.label);
+        assert!(k.lhs.is_positive(), "{}: left side {:?}", k.label, k.lhs);
+        let prec = k.lhs.lo().prec();
+        let below = Float::with_val(prec, k.lhs.lo() - (k.lhs.lo().clone() >> 20u32));
+        let above = Float::with_val(prec, k.lhs.hi() + (k.lhs.hi().clone() >> 20u32));
+        let moved = |bound: &Float| {
+            Enclosed::new(&*k.label, k.lhs.clone(), Relation::Le, Interval::point(bound)).proven()
+        };
+        assert_eq!(moved(&below), Proven::Violated, "{}", k.label);
+        assert_eq!(moved(&above), Proven::Holds, "{}", k.label);
+    }
+
+    /// Asserts that D.1's certified equality is not refuted, with |lhs| far
+    /// below the terms Σ_i s_i ‖δ''_i‖ that cancel in it.
+    fn assert_certified_cancellation(s: &Solved) {
+        let e = enclosed(s);
+        let checks = certified_checks(certify(s, &e));
+        assert_eq!(
+            checks.iter().map(|k| k.label.clone()).collect::<Vec<_>>(),
+            statement_labels(&evaluate(s).unwrap())
+        );
+        let k = &checks[0];
+        assert!(
+            matches!(k.proven(), Proven::Open { precision_may_help: false, .. }),
+            "{:?}",
+            k.proven()
+        );
+        let terms = (0..e.types.len())
+            .map(|i| &e.types[i].mass * &certify::norm(&e, &certified_delta_double_prime(&e, i)));
+        let scale = crate::interval::sum(&e.ctx, &terms.collect::<Vec<_>>());
+        assert!(scale.is_positive());
+        let gap = Float::with_val(scale.lo().prec(), k.lhs.hi() / scale.lo());
+        assert!(gap < Float::with_val(gap.prec(), 1u32) >> 150u32, "relative gap {gap}");
+    }
+
+    #[test]
+    fn certified_to_cancel_on_the_triangle() {
+        assert_certified_cancellation(&triangle("1e6", "1/100"));
+    }
+
+    #[test]
+    fn certified_to_cancel_with_a_clamped_type_and_unequal_weights() {
+        assert_certified_cancellation(&corners_and_centre());
+        assert_certified_cancellation(&weighted_triangle());
+    }
+
+    #[test]
+    fn a_shifted_enclosed_outcome_is_refuted() {
+        // Move the enclosed x off x(c): the certified sum no longer holds 0.
+        let s = triangle("1e6", "1/100");
+        let mut e = enclosed(&s);
+        let step = Interval::exact(&e.ctx, &rug::Rational::from((1, 1000)));
+        e.x[0] = &e.x[0] + &step;
+        let checks = certified_checks(certify(&s, &e));
+        assert_eq!(checks[0].proven(), Proven::Violated);
     }
 
     #[test]

@@ -50,6 +50,14 @@
 //! triangle, the four corners of a square). This is not special-cased: the
 //! check holds with the left side at rounding level.
 //!
+//! Certified: `n ‖Σ_i s_i δ_i‖₂` over Program 1's enclosed optima against
+//! `n (2γ d_max/(β² n³ α²) + √γ d_max/(β η n^(3/2) α) + C_D4 M)` over the
+//! enclosed parameters, M the mass of the types certainly outside N̂. The
+//! sum needs no widening and no error bound: the enclosure contains the
+//! exact net movement (0 on the triangle, where the check still holds).
+//! Lemma B.2's form (densities) and the literal reading (a proof step) are
+//! not certified.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: the proof's first display writes `‖∫ p δ‖ = ‖∫ p δ''‖ +
@@ -62,13 +70,19 @@
 
 use rug::Float;
 
+use crate::certify::{self, hypotheses as ch, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Hypotheses, Relation, Sensitivity};
 
-use super::approximate_shifts_cancel::{delta_double_prime, externality_terms, split_bound};
+use super::approximate_shifts_cancel::{
+    delta_double_prime, externality_terms, instead_of_checks, split_bound,
+};
 use super::hypotheses::{self as h, norm};
-use super::unusual_agents_move_little::{c_d4, unusual_mass, unusual_mass_bound};
+use super::unusual_agents_move_little::{
+    c_d4, certified_c_d4, certified_unusual_mass, unusual_mass, unusual_mass_bound,
+};
 use super::{approximations_are_close as d3, shift_is_near_first_approximation as d2};
 
 pub const NUMBER: &str = "D.5";
@@ -127,8 +141,7 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
     let rhs = Float::with_val(prec, &normal_part + &measured);
     let model = Float::with_val(prec, &shifts + &measured);
     let bound = split_bound(s, &model, &(externality.clone() + &normal_part));
-    let label = "with the measured unusual mass";
-    checks.push(Check::new(label, lhs.clone(), Relation::Le, rhs, bound)?);
+    checks.push(Check::new(MEASURED, lhs.clone(), Relation::Le, rhs, bound)?);
 
     if let Some(b2) = unusual_mass_bound(s) {
         let rhs = normal_part + unusual_part(&b2);
@@ -193,14 +206,47 @@ impl NetSums {
     }
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies Lemma D.5 on an enclosure: n ‖Σ_i s_i δ_i‖₂ against the
+/// chain's explicit bound with the measured unusual mass.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    let mut hypotheses = certify::Hypotheses::default();
+    hypotheses
+        .require(ch::some_normal_agent(e), h::SOME_NORMAL_AGENT)
+        .require(ch::normal_agents_tight(e), h::NORMAL_AGENTS_TIGHT)
+        .require(ch::eta_positive(e), h::ETA_POSITIVE)
+        .require(ch::eta_at_least_one(e), h::ETA_AT_LEAST_ONE)
+        .require(ch::gamma_at_most_one(e), h::GAMMA_AT_MOST_ONE)
+        .require(ch::normal_mass_half(e), h::NORMAL_MASS_HALF)
+        .require(Some(h::ideal_points_in_chi(s)), h::IDEAL_POINTS_IN_CHI);
+    if let Some(instead) = instead_of_checks(&mut hypotheses, e) {
+        return instead;
+    }
+
+    // Left side: the net movement n Σ_i s_i δ_i of Program 1's optima.
+    let n = &e.params.n;
+    let m = e.params.m;
+    let mut net = vec![e.params.small(0); m];
+    for (t, delta) in e.types.iter().zip(&e.delta) {
+        for j in 0..m {
+            net[j] = &net[j] + &(&t.mass * &delta[j]);
+        }
+    }
+    let lhs = n * &certify::norm(e, &net);
+
+    // Right side: n times the bounds of D.2, D.3 and D.4 (C_D4 M, M measured).
+    let normal_part = &d2::certified_bound(e) + &d3::certified_bound(e);
+    let unusual_part = &certified_c_d4(e) * &certified_unusual_mass(e);
+    let rhs = n * &(&normal_part + &unusual_part);
+    Certification::Checks(vec![Enclosed::new(MEASURED, lhs, Relation::Le, rhs)])
 }
+
+/// The measured-mass check's label, shared by the evaluation and the certification.
+const MEASURED: &str = "with the measured unusual mass";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certify::Proven;
     use crate::lemmas::approximate_shifts_cancel::tests as fixtures;
     use crate::verdict::Verdict;
 
@@ -271,5 +317,46 @@ mod tests {
     #[test]
     fn unmet_outside_each_hypothesis() {
         fixtures::assert_unmet_outside(HYPOTHESES, evaluate);
+    }
+
+    /// Returns the one certified check after asserting it holds under evaluate's label.
+    fn certified(s: &Solved) -> Enclosed {
+        let e = fixtures::enclosed(s);
+        let mut checks = fixtures::certified_checks(certify(s, &e));
+        let labels: Vec<String> = checks.iter().map(|k| k.label.clone()).collect();
+        assert_eq!(labels, fixtures::statement_labels(&evaluate(s).unwrap()));
+        assert_eq!(checks[0].proven(), Proven::Holds);
+        checks.remove(0)
+    }
+
+    #[test]
+    fn certified_with_unequal_weights_and_with_a_clamped_type() {
+        for s in [fixtures::weighted_triangle(), fixtures::corners_and_centre()] {
+            fixtures::assert_certified_sharpening_caught(&certified(&s));
+        }
+    }
+
+    // The geometric median: the exact net movement is 0, and its enclosure
+    // is far below the bound.
+    #[test]
+    fn certified_on_the_triangle_where_it_vanishes() {
+        let k = certified(&fixtures::triangle("1e6", "1/100"));
+        assert!(k.lhs.contains(&Float::new(k.lhs.lo().prec())));
+        let ratio = Float::with_val(k.rhs.lo().prec(), k.lhs.hi() / k.rhs.lo());
+        assert!(ratio < Float::with_val(ratio.prec(), 1u32) >> 100u32, "{ratio}");
+    }
+
+    #[test]
+    fn certified_unmet_when_eta_is_below_one() {
+        let s = fixtures::triangle("100", "1/100");
+        match certify(&s, &fixtures::enclosed(&s)) {
+            Certification::Unmet(names) => assert_eq!(names, vec![h::ETA_AT_LEAST_ONE]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn certified_unmet_outside_each_hypothesis() {
+        fixtures::assert_certified_unmet_outside(HYPOTHESES, certify);
     }
 }

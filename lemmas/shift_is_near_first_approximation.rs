@@ -44,6 +44,15 @@
 //!   definitions (with b ≈ 0, Lemma B.1), so the bound is rounding only, on
 //!   ‖δ_i‖ + ‖δ'_i‖ + the externality terms.
 //!
+//! Certified: per type certainly in N̂, `‖δ'_i − δ_i‖₂` with δ' from its
+//! definition over the enclosed c, x, q and λ_i's certified bracket, and δ_i
+//! Program 1's enclosed optimum, against the bound over the enclosed
+//! parameters. The hypotheses are decided over the box (ideal points in χ
+//! exactly, from the instance); a type that may lie on either side of the
+//! kink leaves the lemma uncertified. Neither the widened precision nor the
+//! error bound of the evaluation is needed, and the closed-form step, a
+//! proof step, is not certified.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: the proof writes `‖δ'_i − δ_i‖₂²` as one fraction with j
@@ -53,12 +62,17 @@
 
 use rug::Float;
 
+use crate::certify::{self, hypotheses as ch, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::Interval;
 use crate::numeric::Context;
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Hypotheses, Relation, Sensitivity};
 
-use super::approximate_shifts_cancel::{delta_prime_at, externality_terms, split_bound};
+use super::approximate_shifts_cancel::{
+    certified_delta_prime, delta_prime_at, externality_terms, instead_of_checks, split_bound,
+};
 use super::hypotheses::{self as h, norm};
 
 pub const NUMBER: &str = "D.2";
@@ -118,7 +132,7 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
         let lhs = s.ctx.lift(&norm(&gap));
         let exact = Float::with_val(s.ctx.prec(), &externality + &rhs);
         let bound = split_bound(s, &shifts, &exact);
-        checks.push(Check::new(format!("i = {}", i + 1), lhs, Relation::Le, rhs.clone(), bound)?);
+        checks.push(Check::new(label(i), lhs, Relation::Le, rhs.clone(), bound)?);
 
         let step = closed_form_gap(s, &wide, i, &gap);
         let bound = error_bound(s, &(shifts + externality), Sensitivity::Rounding);
@@ -162,14 +176,52 @@ fn closed_form_gap(s: &Solved, wide: &Context, i: usize, gap: &[Float]) -> Float
     s.ctx.lift(&worst)
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Returns the right side 2γ d_max / (β² n³ α²) over the enclosed parameters.
+pub fn certified_bound(e: &Enclosure) -> Interval {
+    let p = &e.params;
+    let denom = &(&p.beta().square() * &p.n.pow(3)) * &p.alpha.square();
+    (&(&p.gamma * &p.d_max) * &p.small(2)).div(&denom)
+}
+
+/// Certifies Lemma D.2 on an enclosure: per i ∈ N̂, ‖δ'_i − δ_i‖₂ against the bound.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    let mut hypotheses = certify::Hypotheses::default();
+    hypotheses
+        .require(ch::some_normal_agent(e), h::SOME_NORMAL_AGENT)
+        .require(ch::normal_agents_tight(e), h::NORMAL_AGENTS_TIGHT)
+        .require(ch::eta_positive(e), h::ETA_POSITIVE)
+        .require(ch::eta_at_least_one(e), h::ETA_AT_LEAST_ONE)
+        .require(ch::gamma_at_most_one(e), h::GAMMA_AT_MOST_ONE)
+        .require(ch::normal_mass_half(e), h::NORMAL_MASS_HALF)
+        .require(Some(h::ideal_points_in_chi(s)), h::IDEAL_POINTS_IN_CHI);
+    if let Some(instead) = instead_of_checks(&mut hypotheses, e) {
+        return instead;
+    }
+
+    let rhs = certified_bound(e);
+    let checks = (0..e.types.len())
+        .filter(|&i| e.surely_normal(i))
+        .map(|i| {
+            let gap: Vec<Interval> = certified_delta_prime(e, i)
+                .iter()
+                .zip(&e.delta[i])
+                .map(|(first, shift)| first - shift)
+                .collect();
+            Enclosed::new(label(i), certify::norm(e, &gap), Relation::Le, rhs.clone())
+        })
+        .collect();
+    Certification::Checks(checks)
+}
+
+/// The statement check's label for type i (0-based), as the report pairs them.
+fn label(i: usize) -> String {
+    format!("i = {}", i + 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certify::Proven;
     use crate::lemmas::approximate_shifts_cancel::tests as fixtures;
     use crate::verdict::Verdict;
 
@@ -258,5 +310,60 @@ mod tests {
     #[test]
     fn unmet_outside_each_hypothesis() {
         fixtures::assert_unmet_outside(HYPOTHESES, evaluate);
+    }
+
+    /// Asserts that every certified check holds, with evaluate's statement labels.
+    fn assert_certified(s: &Solved) -> Vec<Enclosed> {
+        let e = fixtures::enclosed(s);
+        let checks = fixtures::certified_checks(certify(s, &e));
+        let labels: Vec<String> = checks.iter().map(|k| k.label.clone()).collect();
+        assert_eq!(labels, fixtures::statement_labels(&evaluate(s).unwrap()));
+        for k in &checks {
+            assert_eq!(k.proven(), Proven::Holds, "{}", k.label);
+        }
+        checks
+    }
+
+    #[test]
+    fn certified_on_the_triangle_and_with_unequal_weights() {
+        for s in [fixtures::triangle("1e6", "1/100"), fixtures::weighted_triangle()] {
+            let checks = assert_certified(&s);
+            assert_eq!(checks.len(), 3);
+            checks.iter().for_each(fixtures::assert_certified_sharpening_caught);
+        }
+    }
+
+    #[test]
+    fn certified_at_the_edge_of_eta_at_least_one_and_without_the_clamped_type() {
+        assert_certified(&fixtures::triangle("300", "1/100"));
+        let checks = assert_certified(&fixtures::corners_and_centre());
+        assert_eq!(checks.len(), 4);
+    }
+
+    #[test]
+    fn a_shrunk_enclosed_multiplier_is_refuted() {
+        // The bound is about 1.1 ‖δ_i‖ on the triangle. With λ_i divided by
+        // 10, δ'_i grows tenfold, so ‖δ'_i − δ_i‖ ≈ 9 ‖δ_i‖.
+        let s = fixtures::triangle("1e6", "1/100");
+        let mut e = fixtures::enclosed(&s);
+        e.lambda[0] = e.lambda[0].div(&e.params.small(10));
+        let checks = fixtures::certified_checks(certify(&s, &e));
+        assert_eq!(checks[0].proven(), Proven::Violated);
+        assert_eq!(checks[1].proven(), Proven::Holds);
+    }
+
+    #[test]
+    fn certified_unmet_when_eta_is_below_one() {
+        let s = fixtures::triangle("100", "1/100");
+        let e = fixtures::enclosed(&s);
+        match certify(&s, &e) {
+            Certification::Unmet(names) => assert_eq!(names, vec![h::ETA_AT_LEAST_ONE]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn certified_unmet_outside_each_hypothesis() {
+        fixtures::assert_certified_unmet_outside(HYPOTHESES, certify);
     }
 }

@@ -43,6 +43,13 @@
 //! of the nodes outside N̂: the discretised population for which the solved
 //! c is a fixed point.
 //!
+//! Certified: the measured-mass form, `‖Σ_{i∉N̂} s_i (δ_i − δ''_i)‖₂` with
+//! Program 1's enclosed optima and δ'' from its definition, against
+//! `C_D4 Σ_{i∉N̂} s_i` over the enclosure, once every type's side of the kink
+//! is certain (otherwise uncertified, naming the type). Lemma B.2's form
+//! needs a density, which is never enclosed; the per-type proof steps are
+//! not certified.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: the proof states `‖δ''_i‖₂ = √γ c_i w_ij q_j⁻¹ ‖y_i − x‖₂`
@@ -52,11 +59,17 @@
 
 use rug::Float;
 
+use crate::certify::{self, hypotheses as ch, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::{sum, Interval};
 use crate::solved::Solved;
 use crate::verdict::{Check, Evaluation, Hypotheses, Relation};
 
-use super::approximate_shifts_cancel::{delta_double_prime, externality_terms, split_bound};
+use super::approximate_shifts_cancel::{
+    certified_delta_double_prime, delta_double_prime, externality_terms, instead_of_checks,
+    split_bound,
+};
 use super::hypotheses::{self as h, norm};
 
 pub const NUMBER: &str = "D.4";
@@ -150,11 +163,8 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
     // The measured mass is a sum over the types (a quadrature for a density),
     // so the right side is charged like the shifts.
     let mass = unusual_mass(s);
-    let label = if mass.is_zero() {
-        "with the measured unusual mass (N̂ is every type: both sides 0)"
-    } else {
-        "with the measured unusual mass"
-    };
+    // Masses are positive, so the unusual mass is 0 exactly when N̂ is every type.
+    let label = measured_label(mass.is_zero());
     let rhs = c_d4(s) * &mass;
     let bound = split_bound(s, &(shifts.clone() + &rhs), &externality);
     checks.push(Check::new(label, lhs.clone(), Relation::Le, rhs, bound)?);
@@ -168,14 +178,63 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
     Ok(Evaluation { unmet: Vec::new(), checks })
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Returns C_D4 = d_max + √γ d_max / (β n^(3/2) α) over the enclosed parameters.
+pub fn certified_c_d4(e: &Enclosure) -> Interval {
+    let p = &e.params;
+    let n32 = &p.n.sqrt() * &p.n;
+    let second = (&p.gamma.sqrt() * &p.d_max).div(&(&(&p.beta() * &n32) * &p.alpha));
+    &p.d_max + &second
+}
+
+/// Returns Σ_{i∉N̂} s_i over the enclosure; call it once every type's side is certain.
+pub fn certified_unusual_mass(e: &Enclosure) -> Interval {
+    let unusual = (0..e.types.len()).filter(|&i| e.normal[i] == Some(false));
+    sum(&e.ctx, &unusual.map(|i| e.types[i].mass.clone()).collect::<Vec<_>>())
+}
+
+/// Certifies Lemma D.4 on an enclosure: the measured-mass form.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    let mut hypotheses = certify::Hypotheses::default();
+    hypotheses
+        .require(Some(h::ideal_points_in_chi(s)), h::IDEAL_POINTS_IN_CHI)
+        .require(ch::normal_mass_half(e), h::NORMAL_MASS_HALF);
+    if let Some(instead) = instead_of_checks(&mut hypotheses, e) {
+        return instead;
+    }
+
+    let m = e.params.m;
+    let mut total = vec![e.params.small(0); m];
+    for i in (0..e.types.len()).filter(|&i| e.normal[i] == Some(false)) {
+        let dpp = certified_delta_double_prime(e, i);
+        for j in 0..m {
+            let gap = &e.delta[i][j] - &dpp[j];
+            total[j] = &total[j] + &(&e.types[i].mass * &gap);
+        }
+    }
+    let lhs = certify::norm(e, &total);
+    let everyone_normal = e.normal.iter().all(|n| *n == Some(true));
+    let rhs = &certified_c_d4(e) * &certified_unusual_mass(e);
+    Certification::Checks(vec![Enclosed::new(
+        measured_label(everyone_normal),
+        lhs,
+        Relation::Le,
+        rhs,
+    )])
+}
+
+/// The measured-mass check's label; when N̂ holds every type both sides are 0.
+fn measured_label(everyone_normal: bool) -> &'static str {
+    if everyone_normal {
+        "with the measured unusual mass (N̂ is every type: both sides 0)"
+    } else {
+        "with the measured unusual mass"
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certify::Proven;
     use crate::lemmas::approximate_shifts_cancel::tests as fixtures;
     use crate::verdict::Verdict;
 
@@ -250,5 +309,51 @@ mod tests {
     #[test]
     fn unmet_outside_each_hypothesis() {
         fixtures::assert_unmet_outside(HYPOTHESES, evaluate);
+    }
+
+    /// Returns the certified checks after asserting they carry evaluate's statement labels.
+    fn certified(s: &Solved) -> Vec<Enclosed> {
+        let e = fixtures::enclosed(s);
+        let checks = fixtures::certified_checks(certify(s, &e));
+        let labels: Vec<String> = checks.iter().map(|k| k.label.clone()).collect();
+        assert_eq!(labels, fixtures::statement_labels(&evaluate(s).unwrap()));
+        checks
+    }
+
+    #[test]
+    fn certified_with_a_clamped_type() {
+        let checks = certified(&fixtures::corners_and_centre());
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].proven(), Proven::Holds);
+        fixtures::assert_certified_sharpening_caught(&checks[0]);
+    }
+
+    #[test]
+    fn certified_trivially_when_every_type_is_normal() {
+        let checks = certified(&fixtures::triangle("1e6", "1/100"));
+        assert_eq!(checks[0].proven(), Proven::Holds);
+        // Both sides are exactly 0: no sum over the unusual types is taken.
+        for side in [&checks[0].lhs, &checks[0].rhs] {
+            assert!(side.lo().is_zero() && side.hi().is_zero(), "{side:?}");
+        }
+    }
+
+    #[test]
+    fn uncertified_naming_a_type_whose_side_of_the_kink_is_undecided() {
+        let s = fixtures::corners_and_centre();
+        let mut e = fixtures::enclosed(&s);
+        e.normal[4] = None;
+        match certify(&s, &e) {
+            Certification::Uncertified { reason, precision_may_help } => {
+                assert!(reason.contains("type 5"), "{reason}");
+                assert!(precision_may_help);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn certified_unmet_outside_each_hypothesis() {
+        fixtures::assert_certified_unmet_outside(HYPOTHESES, certify);
     }
 }
