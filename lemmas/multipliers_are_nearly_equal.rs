@@ -30,6 +30,12 @@
 //! 1/√γ + λ_i, plus λ_i times the relative move of λ_i that the rounding left
 //! in b can cause (Lemma C.4's `multiplier_drift`).
 //!
+//! Certified: the same two checks per type certainly in N̂, with λ_i the
+//! enclosure's certified bracket (signs of Σ_j q_j δ_j(λ)² − γ over the box)
+//! and both ends enclosed from the exact γ and η. No fixed-point bound and
+//! no drift of λ through the rounding of b: the bracket holds the exact λ_i
+//! at the exact fixed point, where b = 0.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: the roadmap of Section 4 says that the band shrinks to the
@@ -44,7 +50,10 @@ use rug::Float;
 
 use super::hypotheses;
 use super::tau_is_positive::multiplier_drift;
+use crate::certify::{self as certified, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::Interval;
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Hypotheses, Relation, Sensitivity};
 
@@ -102,9 +111,42 @@ pub fn evaluate(s: &Solved) -> Result<Evaluation> {
     Ok(Evaluation { unmet: Vec::new(), checks })
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies √(η/(η+1))/√γ ≤ λ_i ≤ 1/√γ with λ_i's certified bracket.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    if let Some(verdict) = certified::Hypotheses::default()
+        .require(certified::hypotheses::some_normal_agent(e), hypotheses::SOME_NORMAL_AGENT)
+        .require(certified::hypotheses::normal_agents_tight(e), hypotheses::NORMAL_AGENTS_TIGHT)
+        .require(certified::hypotheses::eta_positive(e), hypotheses::ETA_POSITIVE)
+        .require(certified::hypotheses::normal_mass_half(e), hypotheses::NORMAL_MASS_HALF)
+        .require(Some(hypotheses::ideal_points_in_chi(s)), hypotheses::IDEAL_POINTS_IN_CHI)
+        .require(certified::hypotheses::gamma_at_most_one(e), hypotheses::GAMMA_AT_MOST_ONE)
+        .verdict()
+    {
+        return verdict;
+    }
+    let normal = match certified::normal_types(e) {
+        Ok(normal) => normal,
+        Err(uncertified) => return uncertified,
+    };
+
+    let (lower, upper) = band(e);
+    let mut checks = Vec::new();
+    for i in normal {
+        let lambda = &e.lambda[i];
+        let label = format!("i = {}, lower", i + 1);
+        checks.push(Enclosed::new(label, lambda.clone(), Relation::Ge, lower.clone()));
+        let label = format!("i = {}, upper", i + 1);
+        checks.push(Enclosed::new(label, lambda.clone(), Relation::Le, upper.clone()));
+    }
+    Certification::Checks(checks)
+}
+
+/// The band's ends √(η/(η+1)) · 1/√γ and 1/√γ, from the enclosed parameters.
+fn band(e: &Enclosure) -> (Interval, Interval) {
+    let eta = e.params.eta();
+    let upper = e.params.gamma.sqrt().recip();
+    let share = eta.div(&(&eta + &e.params.small(1)));
+    (&share.sqrt() * &upper, upper)
 }
 
 #[cfg(test)]
@@ -191,5 +233,57 @@ mod tests {
             let t = gap * s.ctx.ratio(1001, 1000);
             assert_eq!(check.sharpened(&t).verdict, Verdict::Violated, "{}", check.label);
         }
+    }
+
+    fn certified(s: &Solved) -> Certification {
+        let e = crate::enclosure::enclose(s).expect("the fixture's box closes");
+        certify(s, &e)
+    }
+
+    #[test]
+    fn certified_multipliers_lie_in_the_band_on_the_triangles_and_the_line() {
+        use crate::certify::Proven;
+        use crate::fixtures;
+        let weighted = fixtures::solve(&fixtures::weighted_triangle("1e6", "1/100"));
+        for s in [fixtures::triangle("1e4", fixtures::N_POWER, "0"), weighted, solved(&line("1e6"))]
+        {
+            let Certification::Checks(checks) = certified(&s) else { panic!("not certified") };
+            for check in &checks {
+                assert_eq!(check.proven(), Proven::Holds, "{}", check.label);
+            }
+            let e = evaluate(&s).unwrap();
+            let labels: Vec<&str> = e.statement_checks().iter().map(|c| c.label.as_str()).collect();
+            let certified: Vec<&str> = checks.iter().map(|c| c.label.as_str()).collect();
+            assert_eq!(certified, labels);
+        }
+    }
+
+    #[test]
+    fn certified_band_moved_past_the_multiplier_is_refuted() {
+        use crate::certify::Proven;
+        let s = crate::fixtures::triangle("1e4", crate::fixtures::N_POWER, "0");
+        let Certification::Checks(checks) = certified(&s) else { panic!("not certified") };
+        for check in &checks {
+            // Each end moved past the bracket of λ_i by 2^-20 of it.
+            let (end, nudge) = match check.relation {
+                Relation::Ge => (check.lhs.hi(), check.lhs.hi().clone() >> 20u32),
+                _ => (check.lhs.lo(), -(check.lhs.lo().clone() >> 20u32)),
+            };
+            let moved = &Interval::point(end) + &Interval::point(&nudge);
+            let k = Enclosed::new("moved", check.lhs.clone(), check.relation, moved);
+            assert_eq!(k.proven(), Proven::Violated, "{}", check.label);
+        }
+    }
+
+    #[test]
+    fn certified_unmet_when_gamma_exceeds_one_or_eta_is_negative() {
+        let Certification::Unmet(unmet) = certified(&solved(&triangle("1e6", "2"))) else {
+            panic!("not unmet")
+        };
+        assert_eq!(unmet, vec![hypotheses::GAMMA_AT_MOST_ONE.to_string()]);
+        let Certification::Unmet(unmet) = certified(&solved(&line("4"))) else {
+            panic!("not unmet")
+        };
+        assert_eq!(unmet, vec![hypotheses::ETA_POSITIVE.to_string()]);
     }
 }

@@ -44,6 +44,12 @@
 //! When γ ≥ γ* nothing more is recorded: some normal agent is slack at this
 //! γ, which does not contradict an existential statement.
 //!
+//! Certified: the statement check γ* > 0 alone, with γ* from the enclosed
+//! q and x over the types certainly in N̂ (uncertified, naming the type,
+//! when the box straddles a type's kink). The distance and power checks are
+//! proof steps and are not certified. No rounding bound is needed: the
+//! enclosure contains the exact γ*.
+//!
 //! # Differences from the paper
 //!
 //! None in the statement. The proof's second display replaces every c_k by
@@ -53,7 +59,10 @@ use rug::Float;
 
 use super::hypotheses::{self, norm};
 use super::power_is_a_weighted_square::{abs, weighted_square};
+use crate::certify::{self as certified, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::{sum, Interval};
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Hypotheses, Relation, Sensitivity};
 
@@ -134,9 +143,32 @@ fn own_shift(s: &Solved, i: usize) -> Vec<Float> {
     s.types[i].y.iter().zip(&s.eq.x).map(|(y, x)| Float::with_val(prec, y - x)).collect()
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies the threshold γ* = min_{i∈N̂} Σ_j q_j (y_ij − x_j)² > 0 over the box.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    if let Some(verdict) = certified::Hypotheses::default()
+        .require(certified::hypotheses::some_normal_agent(e), hypotheses::SOME_NORMAL_AGENT)
+        .require(Some(hypotheses::ideal_points_in_chi(s)), hypotheses::IDEAL_POINTS_IN_CHI)
+        .require(certified::hypotheses::alpha_in_range(e), hypotheses::ALPHA_IN_RANGE)
+        .verdict()
+    {
+        return verdict;
+    }
+    let normal = match certified::normal_types(e) {
+        Ok(normal) => normal,
+        Err(uncertified) => return uncertified,
+    };
+
+    // The least power with which a normal agent reaches her ideal point.
+    let need = |i: usize| {
+        let t = &e.types[i];
+        let terms: Vec<Interval> =
+            (0..e.params.m).map(|j| &e.q[j] * &(&t.y[j] - &e.x[j]).square()).collect();
+        sum(&e.ctx, &terms)
+    };
+    let gamma_star = normal.iter().map(|&i| need(i)).reduce(|a, b| a.min(&b));
+    let gamma_star = gamma_star.expect("N̂ is certainly non-empty");
+    let label = "γ* = min_{i∈N̂} Σ_j q_j (y_ij − x_j)² > 0";
+    Certification::Checks(vec![Enclosed::new(label, gamma_star, Relation::Gt, e.params.small(0))])
 }
 
 #[cfg(test)]
@@ -225,5 +257,56 @@ mod tests {
         let ratio = Float::with_val(256, &check.lhs / &check.rhs);
         let t = (ratio - 1u32) * s.ctx.ratio(1001, 1000);
         assert_eq!(check.sharpened(&t).verdict, Verdict::Violated);
+    }
+
+    fn certified(s: &Solved) -> Certification {
+        let e = crate::enclosure::enclose(s).expect("the fixture's box closes");
+        certify(s, &e)
+    }
+
+    #[test]
+    fn certified_threshold_is_positive_on_the_triangles() {
+        use crate::certify::Proven;
+        use crate::fixtures;
+        let weighted = fixtures::solve(&fixtures::weighted_triangle("1e6", "1/100"));
+        for s in [fixtures::triangle("1e4", fixtures::N_POWER, "0"), weighted] {
+            let Certification::Checks(checks) = certified(&s) else { panic!("not certified") };
+            for check in &checks {
+                assert_eq!(check.proven(), Proven::Holds, "{}", check.label);
+            }
+            let e = evaluate(&s).unwrap();
+            let labels: Vec<&str> = e.statement_checks().iter().map(|c| c.label.as_str()).collect();
+            let certified: Vec<&str> = checks.iter().map(|c| c.label.as_str()).collect();
+            assert_eq!(certified, labels);
+        }
+    }
+
+    #[test]
+    fn certified_threshold_is_refuted_against_a_bound_above_it() {
+        use crate::certify::Proven;
+        let s = crate::fixtures::triangle("1e4", crate::fixtures::N_POWER, "0");
+        let Certification::Checks(checks) = certified(&s) else { panic!("not certified") };
+        let gamma_star = &checks[0].lhs;
+        // γ* > 2 hi(γ*) must be refuted: the enclosure is narrow, not just positive.
+        let above = &Interval::point(gamma_star.hi()) + &Interval::point(gamma_star.hi());
+        let k = Enclosed::new("raised", gamma_star.clone(), Relation::Gt, above);
+        assert_eq!(k.proven(), Proven::Violated);
+    }
+
+    #[test]
+    fn certified_unmet_when_alpha_leaves_the_range_or_every_type_is_clamped() {
+        let s = solved(&triangle("1e6", r#""3000""#, "1/100", "1"));
+        let Certification::Unmet(unmet) = certified(&s) else { panic!("not unmet") };
+        assert!(unmet.contains(&hypotheses::ALPHA_IN_RANGE.to_string()), "{unmet:?}");
+        let s = solved(&triangle("1e6", r#""1""#, "1/100", "1"));
+        let Certification::Unmet(unmet) = certified(&s) else { panic!("not unmet") };
+        assert_eq!(unmet, vec![hypotheses::SOME_NORMAL_AGENT.to_string()]);
+    }
+
+    #[test]
+    fn certified_unmet_when_ideal_points_leave_chi() {
+        let s = solved(&triangle("1e6", ALPHA, "1/100", "1/2"));
+        let Certification::Unmet(unmet) = certified(&s) else { panic!("not unmet") };
+        assert_eq!(unmet, vec![hypotheses::IDEAL_POINTS_IN_CHI.to_string()]);
     }
 }

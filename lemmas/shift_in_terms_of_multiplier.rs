@@ -43,6 +43,19 @@
 //! itself rounding and the residual is 1 by construction: the tolerance then
 //! says nothing, and the first check (δ_i = y_i − x) carries the claim.
 //!
+//! Certified: one equality per type and issue, with the same labels. The
+//! left side encloses Program 1's exact optimum without stationarity: a
+//! point δ̂ (the enclosure's shift, pulled toward 0 until U(x) − U(x + δ̂) ≤ γ
+//! is certified from U's definition) and the dual bound g(λ̂) at the middle
+//! of the multiplier's bracket give c_i Σ_j w_ij (δ*_j − δ̂_j)² ≤ g(λ̂) −
+//! u_i(x + δ̂), by weak duality and the strong concavity of u_i. The right
+//! side is the closed form at the enclosure's bracket of λ_i. Neither the
+//! rounding b̄ nor the stationarity residual is needed: the enclosure's
+//! x is the exact weighted mean, and the Lagrangian's Σ_k s c w (x − y) is
+//! enclosed rather than dropped. The gap bound is about the square root of
+//! the box's width (the duality gap is a square), near 1e-30 relative at
+//! 256 bits. The stationarity step is a proof step and is not certified.
+//!
 //! # Differences from the paper
 //!
 //! None. (The Lagrangian's first line writes `x + δ_i − y_ij` for
@@ -51,7 +64,10 @@
 use rug::Float;
 
 use super::power_is_a_weighted_square::{abs, externality_rounding};
+use crate::certify::{Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::Interval;
 use crate::numeric::tol;
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Relation, Sensitivity};
@@ -141,9 +157,149 @@ fn stationarity_check(s: &Solved, i: usize) -> Result<Check> {
         .map(Check::proof_step)
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies the closed form: Program 1's optimum, enclosed by a duality gap, against it.
+///
+/// The left side never uses the closed form's derivation (stationarity):
+/// it encloses the optimum δ*_i from a feasible point and the dual bound
+/// alone (see the module doc). The right side is the closed form at the
+/// enclosure's multiplier bracket.
+pub fn certify(_: &Solved, e: &Enclosure) -> Certification {
+    let mut checks = Vec::new();
+    for i in 0..e.types.len() {
+        let Some(optimum) = optimum_enclosure(e, i) else {
+            return Certification::Uncertified {
+                reason: format!(
+                    "type {}: no certified feasible point near the optimum, or λ_{} not bracketed",
+                    i + 1,
+                    i + 1
+                ),
+                precision_may_help: true,
+            };
+        };
+        for (j, lhs) in optimum.into_iter().enumerate() {
+            let rhs = closed_form(e, i, j, &e.lambda[i]);
+            let label = format!("i = {}, j = {}", i + 1, j + 1);
+            checks.push(Enclosed::new(label, lhs, Relation::Eq, rhs));
+        }
+    }
+    Certification::Checks(checks)
+}
+
+/// c_i w_ij (y_ij − x_j) / (c_i w_ij + λ q_j) over the box, for a multiplier enclosure λ.
+fn closed_form(e: &Enclosure, i: usize, j: usize, lambda: &Interval) -> Interval {
+    let t = &e.types[i];
+    let cw = &e.c[i] * &t.w[j];
+    let pull = &cw * &(&t.y[j] - &e.x[j]);
+    pull.div(&(&cw + &(lambda * &e.q[j])))
+}
+
+/// Encloses Program 1's optimum δ*_i from a feasible point and the dual bound.
+///
+/// For a feasible δ̂ and any λ̂ ≥ 0, weak duality gives u_i(x + δ*) ≤ g(λ̂),
+/// the Lagrangian's supremum. u_i is a quadratic with Hessian −2 c_i diag(w_i)
+/// and δ* maximises it over a convex set holding δ̂, so
+/// `c_i Σ_j w_ij (δ*_j − δ̂_j)² ≤ u_i(x + δ*) − u_i(x + δ̂) ≤ g(λ̂) − u_i(x + δ̂)`,
+/// which bounds every |δ*_j − δ̂_j|. None when no feasible δ̂ is certified
+/// or the multiplier is not bracketed.
+fn optimum_enclosure(e: &Enclosure, i: usize) -> Option<Vec<Interval>> {
+    let lambda = &e.lambda[i];
+    if !lambda.is_bounded() {
+        return None;
+    }
+    let lambda_hat = Interval::point(&lambda.mid());
+    let candidate: Vec<Float> = e.delta[i].iter().map(Interval::mid).collect();
+    let delta_hat = feasible_point(e, &candidate)?;
+
+    let utility = utility(e, i, &delta_hat);
+    let gap = (&dual_bound(e, i, &lambda_hat) - &utility).max(&e.params.small(0));
+    let t = &e.types[i];
+    Some(
+        delta_hat
+            .iter()
+            .enumerate()
+            .map(|(j, d)| {
+                let reach = gap.div(&(&e.c[i] * &t.w[j])).sqrt();
+                let ball = Interval::spanning(&-reach.hi().clone(), reach.hi());
+                &Interval::point(d) + &ball
+            })
+            .collect(),
+    )
+}
+
+/// Shrinks a candidate shift toward 0 until its power is certified to be at most γ.
+///
+/// The candidate from the bracket sits on the constraint's boundary, so it
+/// is pulled in by a factor 1 − t with t growing from a few units of
+/// roundoff; δ = 0 is strictly feasible (γ > 0), so some t ≤ 1/4 works
+/// unless the box is wide.
+fn feasible_point(e: &Enclosure, candidate: &[Float]) -> Option<Vec<Float>> {
+    let prec = e.ctx.prec();
+    let mut t = e.ctx.zero();
+    let quarter = e.ctx.ratio(1, 4);
+    while t <= quarter {
+        let shrunk: Vec<Float> =
+            candidate.iter().map(|d| Float::with_val(prec, d * (1 - t.clone()))).collect();
+        if power(e, &shrunk).hi() <= e.params.gamma.lo() {
+            return Some(shrunk);
+        }
+        t = if t.is_zero() { e.ctx.unit_roundoff() << 16u32 } else { t << 4u32 };
+    }
+    None
+}
+
+/// U(x) − U(x + δ) from U's definition, U(z) = −n Σ_k s_k c_k Σ_j w_kj (z_j − y_kj)².
+///
+/// Each type's difference of squares is formed as δ_j (2 (x_j − y_kj) + δ_j),
+/// the same number without the cancellation of two large squares.
+fn power(e: &Enclosure, delta: &[Float]) -> Interval {
+    let mut total = e.params.small(0);
+    for (k, t) in e.types.iter().enumerate() {
+        let sc = &t.mass * &e.c[k];
+        for (j, d) in delta.iter().enumerate() {
+            let d = Interval::point(d);
+            let gap = &e.x[j] - &t.y[j];
+            let change = &d * &(&(&gap + &gap) + &d);
+            total = &total + &(&(&sc * &t.w[j]) * &change);
+        }
+    }
+    &e.params.n * &total
+}
+
+/// u_i(x + δ) = −c_i Σ_j w_ij (x_j + δ_j − y_ij)².
+fn utility(e: &Enclosure, i: usize, delta: &[Float]) -> Interval {
+    let t = &e.types[i];
+    let mut loss = e.params.small(0);
+    for (j, d) in delta.iter().enumerate() {
+        let gap = &(&e.x[j] + &Interval::point(d)) - &t.y[j];
+        loss = &loss + &(&t.w[j] * &gap.square());
+    }
+    -&(&e.c[i] * &loss)
+}
+
+/// g(λ) = sup_δ u_i(x + δ) − λ (U(x) − U(x + δ) − γ), for a point λ ≥ 0.
+///
+/// Per issue the Lagrangian is −A d² − 2 B d − c w a² with a = x_j − y_ij,
+/// A = c w + λ q_j and B = c w a + λ n Σ_k s_k c_k w_kj (x_j − y_kj), from
+/// U's definition; its supremum is B²/A − c w a². The sum Σ_k vanishes at
+/// the exact fixed point (x_j is the weighted mean) but is enclosed, not
+/// dropped.
+fn dual_bound(e: &Enclosure, i: usize, lambda: &Interval) -> Interval {
+    let t = &e.types[i];
+    let mut total = lambda * &e.params.gamma;
+    for j in 0..e.params.m {
+        let mut pull = e.params.small(0);
+        for (k, other) in e.types.iter().enumerate() {
+            let scw = &(&other.mass * &e.c[k]) * &other.w[j];
+            pull = &pull + &(&scw * &(&e.x[j] - &other.y[j]));
+        }
+        let cw = &e.c[i] * &t.w[j];
+        let a = &e.x[j] - &t.y[j];
+        let curvature = &cw + &(lambda * &e.q[j]);
+        let slope = &(&cw * &a) + &(lambda * &(&e.params.n * &pull));
+        let top = &slope.square().div(&curvature) - &(&cw * &a.square());
+        total = &total + &top;
+    }
+    total
 }
 
 #[cfg(test)]
@@ -246,5 +402,64 @@ mod tests {
         )
         .unwrap();
         assert_eq!(bad.verdict, Verdict::Violated);
+    }
+
+    /// The certified checks of a fixture, with their labels.
+    fn certified(s: &Solved) -> Vec<Enclosed> {
+        let e = crate::enclosure::enclose(s).expect("the fixture's box closes");
+        match certify(s, &e) {
+            Certification::Checks(checks) => checks,
+            other => panic!("not certified: {other:?}"),
+        }
+    }
+
+    /// Asserts an equality is not refuted and its certified gap is below 2^-80 of |rhs|.
+    fn assert_close(check: &Enclosed) {
+        use crate::certify::Proven;
+        assert!(!matches!(check.proven(), Proven::Violated), "{}: refuted", check.label);
+        let gap = (&check.lhs - &check.rhs).magnitude();
+        let scale = check.rhs.magnitude() >> 80u32;
+        assert!(gap <= scale, "{}: |lhs − rhs| ≤ {gap}", check.label);
+    }
+
+    #[test]
+    fn certified_optimum_meets_the_closed_form_on_weighted_triangles() {
+        for gamma in ["1/100", "1e20"] {
+            let s = crate::fixtures::solve(&crate::fixtures::weighted_triangle("1e6", gamma));
+            let checks = certified(&s);
+            checks.iter().for_each(assert_close);
+            let e = evaluate(&s).unwrap();
+            let labels: Vec<&str> = e.statement_checks().iter().map(|c| c.label.as_str()).collect();
+            let certified: Vec<&str> = checks.iter().map(|c| c.label.as_str()).collect();
+            assert_eq!(certified, labels);
+        }
+    }
+
+    #[test]
+    fn certified_closed_form_holds_on_the_triangle() {
+        let s = crate::fixtures::triangle("1e4", crate::fixtures::N_POWER, "0");
+        certified(&s).iter().for_each(assert_close);
+    }
+
+    #[test]
+    fn certified_optimum_refutes_a_moved_or_unconstrained_closed_form() {
+        use crate::certify::Proven;
+        let s = crate::fixtures::solve(&crate::fixtures::weighted_triangle("1e6", "1/100"));
+        let e = crate::enclosure::enclose(&s).unwrap();
+        for check in certified(&s) {
+            // The closed form moved by 2^-60 of itself lies outside the optimum's enclosure.
+            let nudge = check.rhs.mid() >> 60u32;
+            let moved = &check.rhs + &Interval::point(&nudge);
+            let k = Enclosed::new("moved", check.lhs.clone(), Relation::Eq, moved);
+            assert_eq!(k.proven(), Proven::Violated, "{}", check.label);
+        }
+        // Dropping λ q from the denominator (the unconstrained shift) is refuted too.
+        let zero = e.params.small(0);
+        let checks = certified(&s);
+        for i in 0..e.types.len() {
+            let lhs = checks[i * e.params.m].lhs.clone();
+            let k = Enclosed::new("free", lhs, Relation::Eq, closed_form(&e, i, 0, &zero));
+            assert_eq!(k.proven(), Proven::Violated, "type {}", i + 1);
+        }
     }
 }

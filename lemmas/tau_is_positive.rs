@@ -36,6 +36,13 @@
 //! The sensitivity is rounding: τ's definition and the sign claim do not use
 //! the fixed-point property.
 //!
+//! Certified: one check "i = 1" per type certainly in N̂, τ_i enclosed by
+//! [`tau_enclosed`] from its definition over the box (c, x, q, the bracket
+//! of λ_i and the enclosure's δ_i) against 0. Neither the widened precision
+//! nor the drift of λ through the rounding of b is needed: the enclosure's
+//! x is the exact weighted mean, so b = 0 exactly, and the bracket holds
+//! the exact λ_i.
+//!
 //! # Differences from the paper
 //!
 //! None.
@@ -44,7 +51,10 @@ use rug::Float;
 
 use super::hypotheses;
 use super::power_is_a_weighted_square::{abs, excess_bits, power_drift, weighted_square};
+use crate::certify::{self as certified, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::{sum, Interval};
 use crate::numeric::Context;
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Hypotheses, Relation, Sensitivity};
@@ -158,9 +168,43 @@ fn terms(ctx: &Context, s: &Solved, i: usize) -> (Float, Float) {
     (ratio.square() * spread, power)
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies τ_i > 0 for every type certainly in N̂, τ_i from its definition over the box.
+pub fn certify(_: &Solved, e: &Enclosure) -> Certification {
+    if let Some(verdict) = certified::Hypotheses::default()
+        .require(certified::hypotheses::some_normal_agent(e), hypotheses::SOME_NORMAL_AGENT)
+        .require(certified::hypotheses::normal_agents_tight(e), hypotheses::NORMAL_AGENTS_TIGHT)
+        .verdict()
+    {
+        return verdict;
+    }
+    let normal = match certified::normal_types(e) {
+        Ok(normal) => normal,
+        Err(uncertified) => return uncertified,
+    };
+
+    let checks = normal
+        .into_iter()
+        .map(|i| {
+            let label = format!("i = {}", i + 1);
+            Enclosed::new(label, tau_enclosed(e, i), Relation::Gt, e.params.small(0))
+        })
+        .collect();
+    Certification::Checks(checks)
+}
+
+/// τ_i = (c_i² / λ_i²) Σ_j w_ij² (y_ij − x_j)² q_j⁻¹ − Σ_j q_j δ_ij² over the box.
+///
+/// δ_i is the enclosure's optimum of Program 1 (the closed form of Lemma
+/// C.2 at the bracket of λ_i); λ_i is its bracket, so the two terms are
+/// enclosed independently and τ_i's width is about the bracket's relative
+/// width times γ. Unbounded when the bracket holds 0.
+pub fn tau_enclosed(e: &Enclosure, i: usize) -> Interval {
+    let t = &e.types[i];
+    let spread: Vec<Interval> =
+        (0..e.params.m).map(|j| (&t.w[j] * &(&t.y[j] - &e.x[j])).square().div(&e.q[j])).collect();
+    let lead = &e.c[i].div(&e.lambda[i]).square() * &sum(&e.ctx, &spread);
+    let power: Vec<Interval> = e.delta[i].iter().zip(&e.q).map(|(d, q)| q * &d.square()).collect();
+    &lead - &sum(&e.ctx, &power)
 }
 
 #[cfg(test)]
@@ -258,5 +302,53 @@ mod tests {
         let tau = tau(&s, 0);
         let lead = lead_term(&s, 0);
         assert!(tau > 0 && tau < lead / 1000u32, "τ = {tau}");
+    }
+
+    fn certified(s: &Solved) -> Certification {
+        let e = crate::enclosure::enclose(s).expect("the fixture's box closes");
+        certify(s, &e)
+    }
+
+    #[test]
+    fn certified_tau_is_positive_on_the_triangles() {
+        use crate::certify::Proven;
+        use crate::fixtures;
+        let weighted = fixtures::solve(&fixtures::weighted_triangle("1e6", "1/100"));
+        for s in [fixtures::triangle("1e4", fixtures::N_POWER, "0"), weighted, solved(LINE)] {
+            let Certification::Checks(checks) = certified(&s) else { panic!("not certified") };
+            for check in &checks {
+                assert_eq!(check.proven(), Proven::Holds, "{}", check.label);
+            }
+            let e = evaluate(&s).unwrap();
+            let labels: Vec<&str> = e.statement_checks().iter().map(|c| c.label.as_str()).collect();
+            let certified: Vec<&str> = checks.iter().map(|c| c.label.as_str()).collect();
+            assert_eq!(certified, labels);
+        }
+    }
+
+    #[test]
+    fn certified_tau_is_refuted_against_a_bound_above_it() {
+        use crate::certify::Proven;
+        let s = crate::fixtures::triangle("1e4", crate::fixtures::N_POWER, "0");
+        let Certification::Checks(checks) = certified(&s) else { panic!("not certified") };
+        for check in &checks {
+            // τ_i > (1 + 2^-20) hi(τ_i) must be refuted: τ_i is enclosed, not only signed.
+            let hi = Interval::point(check.lhs.hi());
+            let raised = &hi + &Interval::point(&(check.lhs.hi().clone() >> 20u32));
+            let k = Enclosed::new("raised", check.lhs.clone(), Relation::Gt, raised);
+            assert_eq!(k.proven(), Proven::Violated, "{}", check.label);
+        }
+    }
+
+    #[test]
+    fn certified_unmet_when_a_normal_agent_is_slack_or_every_type_is_clamped() {
+        let Certification::Unmet(unmet) = certified(&solved(&triangle(ALPHA, "1e20"))) else {
+            panic!("not unmet")
+        };
+        assert_eq!(unmet, vec![hypotheses::NORMAL_AGENTS_TIGHT.to_string()]);
+        let Certification::Unmet(unmet) = certified(&solved(&triangle(r#""1""#, "1/100"))) else {
+            panic!("not unmet")
+        };
+        assert_eq!(unmet, vec![hypotheses::SOME_NORMAL_AGENT.to_string()]);
     }
 }

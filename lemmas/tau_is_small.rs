@@ -40,6 +40,14 @@
 //!   identity, and a ≤ at equality cannot be decided within a bound: it is
 //!   then checked as the equality ("c_i = 1/(w_min Δ_i)"), the stronger claim.
 //!
+//! Certified: one check "i = 1" per type certainly in N̂, τ_i enclosed from
+//! its definition (Lemma C.4's `tau_enclosed`) against the statement's
+//! right side enclosed from the exact parameters. The enclosure needs no
+//! fixed-point bound (its c is the exact fixed point's) and no allowance for
+//! the right side's cancellation (the interval carries it). The identity
+//! 1/λ² = τ + γ and the step c_i ≤ 1/(w_min Δ_i) are proof steps and are not
+//! certified.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: the proof writes "√δ_ij ≤ √γ q_j^(−1/2)" for every i and j.
@@ -52,8 +60,11 @@ use rug::Float;
 
 use super::hypotheses;
 use super::power_is_a_weighted_square::{abs, power_drift, weighted_square};
-use super::tau_is_positive::{lead_term, tau, tau_error};
+use super::tau_is_positive::{lead_term, tau, tau_enclosed, tau_error};
+use crate::certify::{self as certified, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::Interval;
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Hypotheses, Relation, Sensitivity};
 
@@ -178,9 +189,43 @@ fn step_is_an_identity(s: &Solved, i: usize) -> bool {
     }
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies τ_i ≤ 2γ^(3/2) m w_max / (n^(3/2) α β w_min − 2√γ m w_max) over the box.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    if let Some(verdict) = certified::Hypotheses::default()
+        .require(certified::hypotheses::some_normal_agent(e), hypotheses::SOME_NORMAL_AGENT)
+        .require(certified::hypotheses::normal_agents_tight(e), hypotheses::NORMAL_AGENTS_TIGHT)
+        .require(certified::hypotheses::eta_positive(e), hypotheses::ETA_POSITIVE)
+        .require(certified::hypotheses::normal_mass_half(e), hypotheses::NORMAL_MASS_HALF)
+        .require(Some(hypotheses::ideal_points_in_chi(s)), hypotheses::IDEAL_POINTS_IN_CHI)
+        .verdict()
+    {
+        return verdict;
+    }
+    let normal = match certified::normal_types(e) {
+        Ok(normal) => normal,
+        Err(uncertified) => return uncertified,
+    };
+
+    let bound = right_side_enclosed(e);
+    let checks = normal
+        .into_iter()
+        .map(|i| {
+            let label = format!("i = {}", i + 1);
+            Enclosed::new(label, tau_enclosed(e, i), Relation::Le, bound.clone())
+        })
+        .collect();
+    Certification::Checks(checks)
+}
+
+/// The statement's right side from the enclosed parameters, as the statement writes it.
+fn right_side_enclosed(e: &Enclosure) -> Interval {
+    let p = &e.params;
+    let sqrt_gamma = p.gamma.sqrt();
+    let two_m_wmax = &p.w_max * &p.small(2 * p.m as i64);
+    let n_32 = &p.n.sqrt() * &p.n;
+    let lead = &(&(&n_32 * &p.alpha) * &p.beta()) * &p.w_min;
+    let denominator = &lead - &(&sqrt_gamma * &two_m_wmax);
+    (&(&p.gamma * &sqrt_gamma) * &two_m_wmax).div(&denominator)
 }
 
 #[cfg(test)]
@@ -283,5 +328,54 @@ mod tests {
         for check in identities {
             assert_eq!(check.sharpened(&t).verdict, Verdict::Violated, "{}", check.label);
         }
+    }
+
+    fn certified(s: &Solved) -> Certification {
+        let e = crate::enclosure::enclose(s).expect("the fixture's box closes");
+        certify(s, &e)
+    }
+
+    #[test]
+    fn certified_tau_is_below_its_bound_on_the_triangles_and_the_line() {
+        use crate::certify::Proven;
+        use crate::fixtures;
+        let weighted = fixtures::solve(&fixtures::weighted_triangle("1e6", "1/100"));
+        let line = solved(&line("1e6", "1/4", "1/2"));
+        for s in [fixtures::triangle("1e4", fixtures::N_POWER, "0"), weighted, line] {
+            let Certification::Checks(checks) = certified(&s) else { panic!("not certified") };
+            for check in &checks {
+                assert_eq!(check.proven(), Proven::Holds, "{}", check.label);
+            }
+            let e = evaluate(&s).unwrap();
+            let labels: Vec<&str> = e.statement_checks().iter().map(|c| c.label.as_str()).collect();
+            let certified: Vec<&str> = checks.iter().map(|c| c.label.as_str()).collect();
+            assert_eq!(certified, labels);
+        }
+    }
+
+    #[test]
+    fn certified_tau_is_refuted_against_a_bound_below_it() {
+        use crate::certify::Proven;
+        let s = crate::fixtures::triangle("1e4", crate::fixtures::N_POWER, "0");
+        let Certification::Checks(checks) = certified(&s) else { panic!("not certified") };
+        for check in &checks {
+            // The bound moved just below lo(τ_i), by 2^-20 of it, must be refuted.
+            let lo = check.lhs.lo().clone();
+            let lowered = &Interval::point(&lo) - &Interval::point(&(lo.clone() >> 20u32));
+            let k = Enclosed::new("lowered", check.lhs.clone(), Relation::Le, lowered);
+            assert_eq!(k.proven(), Proven::Violated, "{}", check.label);
+        }
+    }
+
+    #[test]
+    fn certified_unmet_when_eta_is_negative_or_the_normal_mass_is_below_half() {
+        let Certification::Unmet(unmet) = certified(&solved(&line("4", "1/4", "1/2"))) else {
+            panic!("not unmet")
+        };
+        assert_eq!(unmet, vec![hypotheses::ETA_POSITIVE.to_string()]);
+        let Certification::Unmet(unmet) = certified(&solved(&line("1e6", "1/5", "3/5"))) else {
+            panic!("not unmet")
+        };
+        assert_eq!(unmet, vec![hypotheses::NORMAL_MASS_HALF.to_string()]);
     }
 }

@@ -235,6 +235,22 @@ pub fn norm(e: &Enclosure, v: &[Interval]) -> Interval {
     sum(&e.ctx, &v.iter().map(Interval::square).collect::<Vec<_>>()).sqrt()
 }
 
+/// The types certainly in N̂, or the uncertified verdict naming the first
+/// type that the box leaves on both sides of the clamp's kink.
+///
+/// # Errors
+///
+/// Returns the [`Certification`] to report when some type's membership is undecided.
+pub fn normal_types(e: &Enclosure) -> Result<Vec<usize>, Certification> {
+    if let Some(i) = e.normal.iter().position(Option::is_none) {
+        return Err(Certification::Uncertified {
+            reason: format!("type {} may lie on either side of the kink √r_i = α (i ∈ N̂?)", i + 1),
+            precision_may_help: true,
+        });
+    }
+    Ok((0..e.normal.len()).filter(|&i| e.surely_normal(i)).collect())
+}
+
 /// The certified outcome of one check, as recorded and reported.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CheckCertificate {
