@@ -292,7 +292,7 @@ pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
     Certification::Checks(checks)
 }
 
-/// Encloses ρ = max_i |g_A(c*)_i − c*_i| / c*_i, g_A evaluated from its definition on the box of c*.
+/// Encloses ρ = max_i |g_A(c*)_i − c*_i| / c*_i, with g_A from its definition over the box.
 ///
 /// The box is certified to hold an exact fixed point, where ρ = 0; the
 /// enclosure of ρ measures how tightly the box pins c* down.
