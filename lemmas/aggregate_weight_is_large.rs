@@ -25,13 +25,21 @@
 //! left sides rest on c = f(c): fixed-point bound on their magnitude. The
 //! right sides are the instance's parameters: rounding bound.
 //!
+//! Certified: Q_j summed from its definition Σ_k s_k c_k w_kj over the
+//! enclosed c* against the bound over the exact parameters; no residual or
+//! rounding bound enters. ∫_{N̂} p ≥ 1/2 is decided over the enclosure, so
+//! it stays undecided while some type's side of the clamp's kink is.
+//!
 //! # Differences from the paper
 //!
 //! None: the statement and the proof's intermediate are encoded as written.
 
 use rug::Float;
 
+use crate::certify::{self, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::{sum, Interval};
 use crate::lemmas::hypotheses::{self, IDEAL_POINTS_IN_CHI, NORMAL_MASS_HALF};
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Hypotheses, Relation, Sensitivity};
@@ -85,14 +93,45 @@ fn bound(s: &Solved, lhs: &Float, rhs: &Float) -> (Float, String) {
     (model + rounding, format!("{how} of the left side; rounding of the right"))
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies the statement on the enclosure of the exact fixed point.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    let mut required = certify::Hypotheses::default();
+    required
+        .require(Some(hypotheses::ideal_points_in_chi(s)), IDEAL_POINTS_IN_CHI)
+        .require(certify::hypotheses::normal_mass_half(e), NORMAL_MASS_HALF);
+    if let Some(verdict) = required.verdict() {
+        return verdict;
+    }
+
+    let p = &e.params;
+    let denominator = &(&p.w_max.square() * &p.d_max_squared) * &p.small(4);
+    let lower = (&p.w_min.square() * &p.n).div(&denominator);
+    let checks = aggregate_weights(e)
+        .into_iter()
+        .enumerate()
+        .map(|(j, big_q)| {
+            let label = format!("j = {}: Q_j ≥ w_min² n/(4 w_max² d_max²)", j + 1);
+            Enclosed::new(label, big_q, Relation::Ge, lower.clone())
+        })
+        .collect();
+    Certification::Checks(checks)
+}
+
+/// Encloses Q_j = Σ_k s_k c_k w_kj from the enclosed c, for every issue.
+pub fn aggregate_weights(e: &Enclosure) -> Vec<Interval> {
+    (0..e.params.m)
+        .map(|j| {
+            let terms: Vec<Interval> =
+                e.types.iter().zip(&e.c).map(|(t, c)| &(&t.mass * c) * &t.w[j]).collect();
+            sum(&e.ctx, &terms)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certify::Proven;
     use crate::fixtures::{triangle, N_POWER};
     use crate::verdict::Verdict;
 
@@ -129,5 +168,43 @@ mod tests {
         let past = check.margin() + check.error.clone();
         let t = past / check.rhs.clone().abs() * s.ctx.ratio(1025, 1024);
         assert_eq!(check.sharpened(&t).verdict, Verdict::Violated);
+    }
+
+    fn certified(s: &Solved) -> Certification {
+        certify(s, &crate::enclosure::enclose(s).unwrap())
+    }
+
+    // Appendix B.3: Q_j ≥ w_min² n/(4 w_max² d_max²) at the exact fixed point.
+    #[test]
+    fn certified_on_the_triangle() {
+        let s = triangle("1e6", N_POWER, "0");
+        let Certification::Checks(checks) = certified(&s) else { panic!("no checks") };
+        let e = evaluate(&s).unwrap();
+        let statement = e.checks.iter().filter(|c| c.role == crate::verdict::Role::Statement);
+        let labels: Vec<&String> = statement.map(|c| &c.label).collect();
+        assert_eq!(checks.iter().map(|k| &k.label).collect::<Vec<_>>(), labels);
+        assert!(checks.iter().all(|k| k.proven() == Proven::Holds), "{checks:?}");
+    }
+
+    #[test]
+    fn certified_sides_moved_past_each_other_are_violated() {
+        // The bound raised just past the enclosure of Q_j.
+        let s = triangle("1e6", N_POWER, "0");
+        let Certification::Checks(checks) = certified(&s) else { panic!("no checks") };
+        for k in checks {
+            let above = &k.lhs * &Interval::point(&s.ctx.ratio(1025, 1024));
+            let moved = Enclosed::new(k.label.clone(), k.lhs, Relation::Ge, above);
+            assert_eq!(moved.proven(), Proven::Violated, "{}", k.label);
+        }
+    }
+
+    #[test]
+    fn certainly_unmet_when_every_type_is_clamped() {
+        let s = triangle("100", r#""10""#, "0");
+        let Certification::Unmet(names) = certified(&s) else { panic!("not unmet") };
+        assert_eq!(names, vec![NORMAL_MASS_HALF.to_string()]);
+        let s = triangle("1e6", N_POWER, "2");
+        let Certification::Unmet(names) = certified(&s) else { panic!("not unmet") };
+        assert_eq!(names, vec![IDEAL_POINTS_IN_CHI.to_string()]);
     }
 }

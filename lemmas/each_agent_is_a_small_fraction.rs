@@ -23,6 +23,11 @@
 //! issue j with the smallest ratio Q_j / (c_i w_ij). Both sides rest on
 //! c = f(c): fixed-point bound on the magnitude of each side.
 //!
+//! Certified: Q_j summed from its definition over the enclosed c* (as in
+//! Lemma B.3's certified form, a definition, not that lemma) against
+//! β √n α c_i w_ij with c_i and β enclosed; the same pairs and labels as
+//! `evaluate`, with no residual bound.
+//!
 //! # Differences from the paper
 //!
 //! None: the statement is encoded as written, with β as defined after the
@@ -30,7 +35,10 @@
 
 use rug::Float;
 
+use crate::certify::{self, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::lemmas::aggregate_weight_is_large::aggregate_weights;
 use crate::lemmas::hypotheses::{self, IDEAL_POINTS_IN_CHI, NORMAL_MASS_HALF};
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Hypotheses, Relation, Sensitivity};
@@ -91,14 +99,43 @@ fn worst_issue(s: &Solved, i: usize) -> usize {
     (1..s.params.m).fold(0, |best, j| if ratio(j) < ratio(best) { j } else { best })
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies the statement on the enclosure of the exact fixed point.
+///
+/// Beyond [`MAX_PAIRS`] pairs the issue per type is the one `evaluate`
+/// picks from the solver's values: which pair is checked needs no
+/// certainty, only each check's two sides do.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    let mut required = certify::Hypotheses::default();
+    required
+        .require(Some(hypotheses::ideal_points_in_chi(s)), IDEAL_POINTS_IN_CHI)
+        .require(certify::hypotheses::normal_mass_half(e), NORMAL_MASS_HALF);
+    if let Some(verdict) = required.verdict() {
+        return verdict;
+    }
+
+    let p = &e.params;
+    let factor = &(&p.beta() * &p.n.sqrt()) * &p.alpha;
+    let big_q = aggregate_weights(e);
+    let every_pair = e.types.len() * p.m <= MAX_PAIRS;
+    let mut checks = Vec::new();
+    for (i, (t, c)) in e.types.iter().zip(&e.c).enumerate() {
+        let issues: Vec<usize> =
+            if every_pair { (0..p.m).collect() } else { vec![worst_issue(s, i)] };
+        for j in issues {
+            let rhs = &(&factor * c) * &t.w[j];
+            let which = if every_pair { "" } else { ", the issue of smallest ratio" };
+            let label = format!("i = {}, j = {}{which}: Q_j ≥ β √n α c_i w_ij", i + 1, j + 1);
+            checks.push(Enclosed::new(label, big_q[j].clone(), Relation::Ge, rhs));
+        }
+    }
+    Certification::Checks(checks)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certify::Proven;
+    use crate::interval::Interval;
     use crate::numeric::Context;
     use crate::verdict::Verdict;
 
@@ -177,5 +214,71 @@ mod tests {
         let past = check.margin() + check.error.clone();
         let t = past / check.rhs.clone().abs() * s.ctx.ratio(1025, 1024);
         assert_eq!(check.sharpened(&t).verdict, Verdict::Violated);
+    }
+
+    fn certified(s: &Solved) -> Vec<Enclosed> {
+        match certify(s, &crate::enclosure::enclose(s).unwrap()) {
+            Certification::Checks(checks) => checks,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn statement_labels(s: &Solved) -> Vec<String> {
+        let e = evaluate(s).unwrap();
+        let statement = e.checks.iter().filter(|c| c.role == crate::verdict::Role::Statement);
+        statement.map(|c| c.label.clone()).collect()
+    }
+
+    // Appendix B.3, Lemma B.4 at the exact fixed point of the weighted triangle.
+    #[test]
+    fn certified_on_the_triangle() {
+        let s = triangle("1e6", N_POWER, "0", "2");
+        let checks = certified(&s);
+        let labels: Vec<String> = checks.iter().map(|k| k.label.clone()).collect();
+        assert_eq!(labels, statement_labels(&s));
+        assert!(checks.iter().all(|k| k.proven() == Proven::Holds), "{checks:?}");
+    }
+
+    #[test]
+    fn certified_per_type_beyond_400_pairs() {
+        // 201 types in 2 issues: 402 pairs, one check per type.
+        let types: Vec<String> = (0..201)
+            .map(|k| {
+                let w = if k % 2 == 0 { r#"["1", "2"]"# } else { r#"["2", "1"]"# };
+                format!(r#"{{"y": ["{k}/200", "{}/200"], "w": {w}, "mass": "1"}}"#, (7 * k) % 201)
+            })
+            .collect();
+        let text = format!(
+            r#"{{"name": "many", "n": "1e6", "alpha": {N_POWER}, "gamma": "1/100",
+            "weight_box": {{"min": "1", "max": "2"}},
+            "outcome_set": {{"box": {{"lo": ["0", "0"], "hi": ["2", "2"]}}}},
+            "population": {{"types": [{}]}}}}"#,
+            types.join(", ")
+        );
+        let s = crate::fixtures::solve(&text);
+        let checks = certified(&s);
+        assert_eq!(checks.len(), 201);
+        let labels: Vec<String> = checks.iter().map(|k| k.label.clone()).collect();
+        assert_eq!(labels, statement_labels(&s));
+        assert!(checks.iter().all(|k| k.proven() == Proven::Holds));
+    }
+
+    #[test]
+    fn certified_sides_moved_past_each_other_are_violated() {
+        // β √n α c_i w_ij scaled just past the enclosure of Q_j.
+        let s = triangle("1e6", N_POWER, "0", "2");
+        for k in certified(&s) {
+            let above = &k.lhs * &Interval::point(&s.ctx.ratio(1025, 1024));
+            let moved = Enclosed::new(k.label.clone(), k.lhs, Relation::Ge, above);
+            assert_eq!(moved.proven(), Proven::Violated, "{}", k.label);
+        }
+    }
+
+    #[test]
+    fn certainly_unmet_when_every_type_is_clamped() {
+        let s = triangle("100", r#""10""#, "0", "1");
+        let e = crate::enclosure::enclose(&s).unwrap();
+        let Certification::Unmet(names) = certify(&s, &e) else { panic!("not unmet") };
+        assert_eq!(names, vec![NORMAL_MASS_HALF.to_string()]);
     }
 }

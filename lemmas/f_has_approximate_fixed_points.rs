@@ -61,6 +61,11 @@
 //! by many orders; yet at these ε the step scaling is far from a fixed
 //! point: sup |f(c) − c| is of the order of c itself (up to 6·10⁷).
 //!
+//! Certified: only the hypotheses, the density's and χ's on the exact
+//! instance and α's range over the enclosed parameters. An enclosure exists
+//! for a finite population only, which has no density, so the certified
+//! outcome is always "hypothesis unmet", as `evaluate` finds.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: the proof's "Since r(i), r(i_ℓ) ≤ α" must read r(i), r(i_ℓ) ≥ α²
@@ -80,6 +85,8 @@
 
 use rug::Float;
 
+use crate::certify::{self, Certification};
+use crate::enclosure::Enclosure;
 use crate::equilibrium::{aggregates, scaling_of, Params};
 use crate::error::{Error, Result};
 use crate::lemmas::hypotheses::{self, ALPHA_IN_RANGE, HAS_DENSITY, IDEAL_POINTS_IN_CHI};
@@ -394,9 +401,19 @@ fn representative_checks(
     Ok(checks)
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies the statement on an enclosure: a finite population certainly has no density.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    let density = matches!(s.instance.population, Population::Density(_));
+    let mut required = certify::Hypotheses::default();
+    required
+        .require(Some(density && s.params.p_max.is_some()), HAS_DENSITY)
+        .require(certify::hypotheses::alpha_in_range(e), ALPHA_IN_RANGE)
+        .require(Some(hypotheses::ideal_points_in_chi(s)), IDEAL_POINTS_IN_CHI);
+    if let Some(verdict) = required.verdict() {
+        return verdict;
+    }
+    // Unreachable through `enclose`, which refuses a density; kept total.
+    Certification::not_certifiable("a density's integrals are not enclosed")
 }
 
 #[cfg(test)]
@@ -495,5 +512,17 @@ mod tests {
         let past = corrected.margin() + corrected.error.clone();
         let t = past / corrected.rhs.clone().abs() * s.ctx.ratio(1025, 1024);
         assert_eq!(corrected.sharpened(&t).verdict, Verdict::Violated);
+    }
+
+    #[test]
+    fn certainly_unmet_for_a_finite_population() {
+        // α = 21 is above Lemma 5.1's range (20 at n = 100): both are named.
+        for (n, alpha) in [("1e4", crate::fixtures::N_POWER), ("100", r#""21""#)] {
+            let s = crate::fixtures::triangle(n, alpha, "0");
+            let e = crate::enclosure::enclose(&s).unwrap();
+            let Certification::Unmet(names) = certify(&s, &e) else { panic!("not unmet") };
+            assert_eq!(names[0], HAS_DENSITY);
+            assert_eq!(names, evaluate(&s).unwrap().unmet, "n = {n}");
+        }
     }
 }

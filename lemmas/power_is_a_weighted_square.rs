@@ -46,6 +46,14 @@
 //! |x_j − y_kj|: the rounding of x_j is relative to x_j itself, so on a box
 //! far from the origin the smaller charge would not cover it.
 //!
+//! Certified: the same shifts over the enclosure of the exact fixed point,
+//! δ_i being the enclosure of Program 1's optimum. The left side is U's
+//! definition with the two squares subtracted term by term,
+//! −(x_j + δ_j − y_kj)² + (x_j − y_kj)² = −δ_j (2 (x_j − y_kj) + δ_j), so no
+//! widened precision is needed; b_j = 0 holds exactly at the exact x(c*),
+//! so no b̄ charge enters either. An equality, so the check is refuted or
+//! bounded, never proven.
+//!
 //! # Differences from the paper
 //!
 //! None. (The proof's Hessian entry is −2n Q_j, and half of it, n Q_j = q_j,
@@ -53,7 +61,10 @@
 
 use rug::Float;
 
+use crate::certify::{Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::error::Result;
+use crate::interval::{sum, Interval};
 use crate::numeric::tol;
 use crate::solved::Solved;
 use crate::verdict::{error_bound, Check, Evaluation, Relation, Sensitivity};
@@ -196,9 +207,52 @@ fn identity_check(s: &Solved, label: impl Into<String>, delta: &[Float]) -> Resu
     Check::new(label, lhs, Relation::Eq, rhs, (bound, how))
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies the identity on the enclosure of the exact fixed point, at the shifts `evaluate` uses.
+pub fn certify(_: &Solved, e: &Enclosure) -> Certification {
+    let mut checks = Vec::new();
+    for i in sampled_types(e.types.len()) {
+        checks.push(certified_identity(e, format!("i = {}", i + 1), &e.delta[i]));
+    }
+
+    let half = e.params.small(2);
+    for (i, t) in e.types.iter().take(HALFWAY_TYPES).enumerate() {
+        let halfway: Vec<Interval> =
+            t.y.iter().zip(&e.x).map(|(y, x)| (y - x).div(&half)).collect();
+        checks.push(certified_identity(e, format!("δ = (y_{} − x)/2", i + 1), &halfway));
+    }
+    let mut step = vec![e.params.small(0); e.params.m];
+    step[0] = &e.params.d_max * &Interval::point(&(e.ctx.int(1) >> 10u32));
+    checks.push(certified_identity(e, "δ = d_max·2^-10 e_1", &step));
+    Certification::Checks(checks)
+}
+
+/// U(x) − U(x + δ) against Σ_j q_j δ_j², both enclosed.
+///
+/// The welfare difference is summed term by term as
+/// n Σ_k s_k c_k Σ_j w_kj δ_j (2 (x_j − y_kj) + δ_j), the difference of the
+/// two squares in U's definition: U(x) and U(x + δ) agree in their leading
+/// digits, and enclosing them apart would leave a width of order |U|.
+fn certified_identity(e: &Enclosure, label: impl Into<String>, delta: &[Interval]) -> Enclosed {
+    let two = e.params.small(2);
+    let terms: Vec<Interval> = e
+        .types
+        .iter()
+        .zip(&e.c)
+        .map(|(t, c)| {
+            let per_issue: Vec<Interval> = (0..e.params.m)
+                .map(|j| {
+                    let squares_apart = &delta[j] * &(&(&(&e.x[j] - &t.y[j]) * &two) + &delta[j]);
+                    &t.w[j] * &squares_apart
+                })
+                .collect();
+            &(&t.mass * c) * &sum(&e.ctx, &per_issue)
+        })
+        .collect();
+    let lhs = &e.params.n * &sum(&e.ctx, &terms);
+
+    let powers: Vec<Interval> = e.q.iter().zip(delta).map(|(q, d)| q * &d.square()).collect();
+    let rhs = sum(&e.ctx, &powers);
+    Enclosed::new(label, lhs, Relation::Eq, rhs)
 }
 
 #[cfg(test)]
@@ -295,5 +349,48 @@ mod tests {
         )
         .unwrap();
         assert_eq!(bad.verdict, Verdict::Violated);
+    }
+
+    fn certified(s: &Solved) -> Vec<Enclosed> {
+        match certify(s, &crate::enclosure::enclose(s).unwrap()) {
+            Certification::Checks(checks) => checks,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // Appendix C.1 at the exact fixed point: every identity is bounded, none refuted.
+    #[test]
+    fn certified_on_the_triangle() {
+        for s in
+            [solved(&triangle("1e6", "0", "1")), solved(&triangle("1e12", "1000000", "1000001"))]
+        {
+            let checks = certified(&s);
+            let e = evaluate(&s).unwrap();
+            let statement = e.checks.iter().filter(|c| c.role == crate::verdict::Role::Statement);
+            let labels: Vec<&String> = statement.map(|c| &c.label).collect();
+            assert_eq!(checks.iter().map(|k| &k.label).collect::<Vec<_>>(), labels);
+            // The certified gap is below 2^-160 of the power itself (γ at an optimum).
+            for k in &checks {
+                assert_ne!(k.proven(), crate::certify::Proven::Violated, "{}", k.label);
+                let gap = (&k.lhs - &k.rhs).magnitude();
+                let tiny = k.rhs.magnitude() >> 160u32;
+                assert!(gap < tiny, "{}: |lhs − rhs| ≤ {gap}", k.label);
+            }
+        }
+    }
+
+    #[test]
+    fn certified_identity_refutes_a_wrong_power() {
+        // Σ q |δ| in place of Σ q δ², and Σ q δ² moved by 2^-100 γ: both refuted.
+        let s = solved(&triangle("1e6", "0", "1"));
+        let e = crate::enclosure::enclose(&s).unwrap();
+        let k = certified_identity(&e, "i = 1", &e.delta[0]);
+        let unsquared: Vec<Interval> =
+            e.q.iter().zip(&e.delta[0]).map(|(q, d)| q * &d.abs()).collect();
+        let wrong = Enclosed::new("wrong", k.lhs.clone(), Relation::Eq, sum(&e.ctx, &unsquared));
+        assert_eq!(wrong.proven(), crate::certify::Proven::Violated);
+        let nudge = &e.params.gamma * &Interval::point(&(s.ctx.int(1) >> 100u32));
+        let moved = Enclosed::new("moved", k.lhs.clone(), Relation::Eq, &k.rhs + &nudge);
+        assert_eq!(moved.proven(), crate::certify::Proven::Violated);
     }
 }

@@ -39,6 +39,18 @@
 //!   bound √n / α bit for bit, with zero error: both are the same correctly
 //!   rounded expression, and the exact map never exceeds √n / α.
 //!
+//! Certified: over the enclosure of an exact fixed point c* (whose existence
+//! the enclosure's Krawczyk box proves), the statement checks only. The
+//! residual ρ is enclosed by evaluating g_A from its definition, Q(c) and
+//! x(c) included, over the box of c*, so it bounds how tightly the box pins
+//! c* rather than where the solver stopped. The lower bound compares the
+//! enclosure of c_i with w_min/(w_max² d_max²). The upper bound is compared
+//! as c_i − √n/α ≤ 0, with c_i − √n/α = √n min(0, α − √r_i)/(α max(α, √r_i)):
+//! a clamped type attains √n/α exactly, and two enclosures of one real can
+//! never certify a ≤ a, while this form gives exactly 0 there. No rounding
+//! or residual bound enters. α and χ are decided as hypotheses over the
+//! exact inputs.
+//!
 //! Observed: the lemma holds on the instances tried, but the proof's stronger
 //! lower bound fails whenever some type is clamped and α > w_max² d_max² / w_min,
 //! which the range allows (up to √n times that). The proof bounds the
@@ -59,8 +71,11 @@
 
 use rug::Float;
 
+use crate::certify::{self, Certification, Enclosed};
+use crate::enclosure::Enclosure;
 use crate::equilibrium::{aggregates, disagreement, scaling_of, Params};
 use crate::error::Result;
+use crate::interval::{sum, Interval};
 use crate::lemmas::hypotheses::{self, ALPHA_IN_RANGE, IDEAL_POINTS_IN_CHI};
 use crate::numeric::tol;
 use crate::solved::Solved;
@@ -244,14 +259,82 @@ fn upper_error(
     }
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies the statement on the enclosure of an exact fixed point c* of g_A.
+pub fn certify(s: &Solved, e: &Enclosure) -> Certification {
+    let mut required = certify::Hypotheses::default();
+    required
+        .require(certify::hypotheses::alpha_in_range(e), ALPHA_IN_RANGE)
+        .require(Some(hypotheses::ideal_points_in_chi(s)), IDEAL_POINTS_IN_CHI);
+    if let Some(verdict) = required.verdict() {
+        return verdict;
+    }
+
+    let mut checks = vec![certified_residual(s, e)];
+    let p = &e.params;
+    let lo = p.w_min.div(&(&p.w_max.square() * &p.d_max_squared));
+    let sqrt_n = p.n.sqrt();
+    let zero = p.small(0);
+    for (i, c) in e.c.iter().enumerate() {
+        let label = format!("i = {}: c_i ≥ w_min/(w_max² d_max²)", i + 1);
+        checks.push(Enclosed::new(label, c.clone(), Relation::Ge, lo.clone()));
+
+        // c_i − √n/α = √n (α − max(α, √r_i)) / (α max(α, √r_i)), and
+        // α − max(α, √r_i) = min(0, α − √r_i): exactly [0, 0] for a clamped
+        // type, which attains the bound. Compared as c_i and √n/α, the two
+        // sides would be one interval, which no precision separates.
+        let root = e.r[i].sqrt();
+        let denominator = p.alpha.max(&root);
+        let gap = (&p.alpha - &root).min(&zero);
+        let excess = (&sqrt_n * &gap).div(&(&p.alpha * &denominator));
+        let label = format!("i = {}: c_i ≤ √n/α", i + 1);
+        checks.push(Enclosed::new(label, excess, Relation::Le, zero.clone()));
+    }
+    Certification::Checks(checks)
+}
+
+/// Encloses ρ = max_i |g_A(c*)_i − c*_i| / c*_i, with g_A from its definition over the box.
+///
+/// The box is certified to hold an exact fixed point, where ρ = 0; the
+/// enclosure of ρ measures how tightly the box pins c* down.
+fn certified_residual(s: &Solved, e: &Enclosure) -> Enclosed {
+    let image = map_over(e, &e.c);
+    let zero = e.params.small(0);
+    let rho = image.iter().zip(&e.c).fold(zero, |worst, (g, c)| worst.max(&(g - c).abs().div(c)));
+    let bits = s.ctx.prec() - tol::RESIDUAL_SLACK_BITS;
+    let target = Interval::point(&(s.ctx.int(1) >> bits));
+    Enclosed::new(format!("fixed point found: ρ ≤ 2^-{bits}"), rho, Relation::Le, target)
+}
+
+/// [g_A(c)](i) = √n / max(α, √(Σ_j w_ij² (y_ij − x_j(c))² / Q_j(c))) over a box of c.
+fn map_over(e: &Enclosure, c: &[Interval]) -> Vec<Interval> {
+    let p = &e.params;
+    let mut big_q = vec![p.small(0); p.m];
+    let mut moment = vec![p.small(0); p.m];
+    for (t, ci) in e.types.iter().zip(c) {
+        let sc = &t.mass * ci;
+        for j in 0..p.m {
+            let scw = &sc * &t.w[j];
+            moment[j] = &moment[j] + &(&scw * &t.y[j]);
+            big_q[j] = &big_q[j] + &scw;
+        }
+    }
+    let x: Vec<Interval> = moment.iter().zip(&big_q).map(|(t, q)| t.div(q)).collect();
+    let sqrt_n = p.n.sqrt();
+    e.types
+        .iter()
+        .map(|t| {
+            let terms: Vec<Interval> =
+                (0..p.m).map(|j| (&t.w[j] * &(&t.y[j] - &x[j])).square().div(&big_q[j])).collect();
+            let r = sum(&e.ctx, &terms);
+            sqrt_n.div(&p.alpha.max(&r.sqrt()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certify::Proven;
     use crate::fixtures::triangle;
     use crate::numeric::Context;
     use crate::verdict::Verdict;
@@ -326,5 +409,98 @@ mod tests {
         let past = tightest.margin() + tightest.error.clone();
         let t = past / tightest.rhs.clone().abs() * s.ctx.ratio(1025, 1024);
         assert_eq!(tightest.sharpened(&t).verdict, Verdict::Violated);
+    }
+
+    /// The labels of `evaluate`'s statement checks, in order.
+    fn statement_labels(s: &Solved) -> Vec<String> {
+        let e = evaluate(s).unwrap();
+        let statement = e.checks.iter().filter(|c| c.role == crate::verdict::Role::Statement);
+        statement.map(|c| c.label.clone()).collect()
+    }
+
+    fn certified(s: &Solved) -> Vec<Enclosed> {
+        let e = crate::enclosure::enclose(s).unwrap();
+        match certify(s, &e) {
+            Certification::Checks(checks) => checks,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The same check with its right side moved past the left side's far end.
+    fn moved_past(k: &Enclosed) -> Enclosed {
+        let prec = k.lhs.hi().prec();
+        let beyond = |v: &Float, up: bool| {
+            let step =
+                Float::with_val(prec, v.abs_ref()) / 1024u32 + (Float::with_val(prec, 1) >> 100u32);
+            let moved = if up {
+                Float::with_val(prec, v + &step)
+            } else {
+                Float::with_val(prec, v - &step)
+            };
+            Interval::point(&moved)
+        };
+        let rhs = match k.relation {
+            Relation::Ge | Relation::Gt => beyond(k.lhs.hi(), true),
+            _ => beyond(k.lhs.lo(), false),
+        };
+        Enclosed::new(k.label.clone(), k.lhs.clone(), k.relation, rhs)
+    }
+
+    // Section 5.1 at α = n^(-7/8): c* ∈ S certified around the exact fixed point.
+    #[test]
+    fn certified_on_the_triangle() {
+        let s = triangle("1e4", r#"{"power_of_n": "-7/8"}"#, "0");
+        let checks = certified(&s);
+        let labels: Vec<String> = checks.iter().map(|k| k.label.clone()).collect();
+        assert_eq!(labels, statement_labels(&s));
+        for k in &checks {
+            assert_eq!(k.proven(), Proven::Holds, "{}: {:?} vs {:?}", k.label, k.lhs, k.rhs);
+        }
+    }
+
+    #[test]
+    fn certified_when_every_type_is_clamped() {
+        // α = 10, n = 100: c ≡ √n/α = 1 attains the upper bound exactly.
+        let s = triangle("100", r#""10""#, "0");
+        let checks = certified(&s);
+        assert_eq!(checks.len(), 1 + 2 * 3);
+        assert!(checks.iter().all(|k| k.proven() == Proven::Holds), "{checks:?}");
+    }
+
+    #[test]
+    fn certified_sides_moved_past_each_other_are_violated() {
+        let s = triangle("1e4", r#"{"power_of_n": "-7/8"}"#, "0");
+        for k in certified(&s) {
+            assert_eq!(moved_past(&k).proven(), Proven::Violated, "{}", k.label);
+        }
+    }
+
+    #[test]
+    fn a_scaling_that_is_not_a_fixed_point_fails_the_residual() {
+        let s = triangle("1e4", r#"{"power_of_n": "-7/8"}"#, "0");
+        let mut e = crate::enclosure::enclose(&s).unwrap();
+        let nudge = Interval::point(&(s.ctx.int(1) + (s.ctx.int(1) >> 100u32)));
+        e.c[1] = &e.c[1] * &nudge;
+        assert_eq!(certified_residual(&s, &e).proven(), Proven::Violated);
+    }
+
+    #[test]
+    fn certainly_unmet_when_alpha_is_above_the_range() {
+        let s = triangle("100", r#""21""#, "0");
+        let e = crate::enclosure::enclose(&s).unwrap();
+        match certify(&s, &e) {
+            Certification::Unmet(names) => assert_eq!(names, vec![ALPHA_IN_RANGE.to_string()]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn certainly_unmet_when_an_ideal_point_leaves_chi() {
+        let s = triangle("1e6", r#"{"power_of_n": "-7/8"}"#, "2");
+        let e = crate::enclosure::enclose(&s).unwrap();
+        match certify(&s, &e) {
+            Certification::Unmet(names) => assert_eq!(names, vec![IDEAL_POINTS_IN_CHI.to_string()]),
+            other => panic!("{other:?}"),
+        }
     }
 }

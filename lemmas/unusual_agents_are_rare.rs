@@ -41,6 +41,11 @@
 //! 9.7·10⁻⁴, is far below the bound 3.5·10⁻². The nodes' comparison is
 //! undecided there: the central node alone carries 0.027 of the mass.
 //!
+//! Certified: only the hypotheses, decided on the exact instance. An
+//! enclosure exists for a finite population only, which has no density, so
+//! the certified outcome is always "hypothesis unmet" (with χ's hypothesis
+//! too when an ideal point leaves χ), as `evaluate` finds.
+//!
 //! # Differences from the paper
 //!
 //! DIFFERENCE: Section 2 bounds the density p(i) of types i = (y_i, w_i) by
@@ -58,6 +63,8 @@
 use rug::ops::Pow;
 use rug::{Float, Rational};
 
+use crate::certify::{self, Certification};
+use crate::enclosure::Enclosure;
 use crate::error::{Error, Result};
 use crate::lemmas::hypotheses::{self, HAS_DENSITY, IDEAL_POINTS_IN_CHI};
 use crate::population::Population;
@@ -178,9 +185,18 @@ pub fn clamped_mass(s: &Solved) -> Result<(Float, Float)> {
     Ok((lo, hi))
 }
 
-/// Certifies the statement on an enclosure: not yet encoded in interval arithmetic.
-pub fn certify(_: &Solved, _: &crate::enclosure::Enclosure) -> crate::certify::Certification {
-    crate::certify::Certification::not_certifiable("not yet encoded in interval arithmetic")
+/// Certifies the statement on an enclosure: a finite population certainly has no density.
+pub fn certify(s: &Solved, _: &Enclosure) -> Certification {
+    let density = matches!(s.instance.population, Population::Density(_));
+    let mut required = certify::Hypotheses::default();
+    required
+        .require(Some(density && s.params.p_max.is_some()), HAS_DENSITY)
+        .require(Some(hypotheses::ideal_points_in_chi(s)), IDEAL_POINTS_IN_CHI);
+    if let Some(verdict) = required.verdict() {
+        return verdict;
+    }
+    // Unreachable through `enclose`, which refuses a density; kept total.
+    Certification::not_certifiable("a density's integrals are not enclosed")
 }
 
 #[cfg(test)]
@@ -257,5 +273,16 @@ mod tests {
         let past = check.margin() + check.error.clone();
         let t = past / check.rhs.clone().abs() * s.ctx.ratio(1025, 1024);
         assert_eq!(check.sharpened(&t).verdict, Verdict::Violated);
+    }
+
+    #[test]
+    fn certainly_unmet_for_a_finite_population() {
+        for y0 in ["0", "2"] {
+            let s = crate::fixtures::triangle("1e4", crate::fixtures::N_POWER, y0);
+            let e = crate::enclosure::enclose(&s).unwrap();
+            let Certification::Unmet(names) = certify(&s, &e) else { panic!("not unmet") };
+            assert_eq!(names[0], HAS_DENSITY);
+            assert_eq!(names, evaluate(&s).unwrap().unmet, "y0 = {y0}");
+        }
     }
 }
