@@ -61,7 +61,7 @@
 
 use rug::Float;
 
-use crate::certify::{Certification, Enclosed};
+use crate::certify::{Certification, Enclosed, WelfareSums};
 use crate::enclosure::Enclosure;
 use crate::error::Result;
 use crate::interval::{sum, Interval};
@@ -209,46 +209,40 @@ fn identity_check(s: &Solved, label: impl Into<String>, delta: &[Float]) -> Resu
 
 /// Certifies the identity on the enclosure of the exact fixed point, at the shifts `evaluate` uses.
 pub fn certify(_: &Solved, e: &Enclosure) -> Certification {
+    let sums = WelfareSums::of(e);
     let mut checks = Vec::new();
     for i in sampled_types(e.types.len()) {
-        checks.push(certified_identity(e, format!("i = {}", i + 1), &e.delta[i]));
+        checks.push(certified_identity(e, &sums, format!("i = {}", i + 1), &e.delta[i]));
     }
 
     let half = e.params.small(2);
     for (i, t) in e.types.iter().take(HALFWAY_TYPES).enumerate() {
         let halfway: Vec<Interval> =
             t.y.iter().zip(&e.x).map(|(y, x)| (y - x).div(&half)).collect();
-        checks.push(certified_identity(e, format!("δ = (y_{} − x)/2", i + 1), &halfway));
+        let label = format!("δ = (y_{} − x)/2", i + 1);
+        checks.push(certified_identity(e, &sums, label, &halfway));
     }
     let mut step = vec![e.params.small(0); e.params.m];
     step[0] = &e.params.d_max * &Interval::point(&(e.ctx.int(1) >> 10u32));
-    checks.push(certified_identity(e, "δ = d_max·2^-10 e_1", &step));
+    checks.push(certified_identity(e, &sums, "δ = d_max·2^-10 e_1", &step));
     Certification::Checks(checks)
 }
 
 /// U(x) − U(x + δ) against Σ_j q_j δ_j², both enclosed.
 ///
-/// The welfare difference is summed term by term as
-/// n Σ_k s_k c_k Σ_j w_kj δ_j (2 (x_j − y_kj) + δ_j), the difference of the
-/// two squares in U's definition: U(x) and U(x + δ) agree in their leading
-/// digits, and enclosing them apart would leave a width of order |U|.
-fn certified_identity(e: &Enclosure, label: impl Into<String>, delta: &[Interval]) -> Enclosed {
-    let two = e.params.small(2);
-    let terms: Vec<Interval> = e
-        .types
-        .iter()
-        .zip(&e.c)
-        .map(|(t, c)| {
-            let per_issue: Vec<Interval> = (0..e.params.m)
-                .map(|j| {
-                    let squares_apart = &delta[j] * &(&(&(&e.x[j] - &t.y[j]) * &two) + &delta[j]);
-                    &t.w[j] * &squares_apart
-                })
-                .collect();
-            &(&t.mass * c) * &sum(&e.ctx, &per_issue)
-        })
-        .collect();
-    let lhs = &e.params.n * &sum(&e.ctx, &terms);
+/// The welfare difference is the definition's n Σ_k s_k c_k Σ_j w_kj δ_j
+/// (2 (x_j − y_kj) + δ_j), the difference of the two squares in U, summed
+/// per issue first ([`WelfareSums::power`]): U(x) and U(x + δ) agree in
+/// their leading digits, and enclosing them apart would leave a width of
+/// order |U|. The sum P_j = Σ s c w (x − y), which this lemma says drops
+/// out, is enclosed, not dropped.
+fn certified_identity(
+    e: &Enclosure,
+    sums: &WelfareSums,
+    label: impl Into<String>,
+    delta: &[Interval],
+) -> Enclosed {
+    let lhs = sums.power(e, delta);
 
     let powers: Vec<Interval> = e.q.iter().zip(delta).map(|(q, d)| q * &d.square()).collect();
     let rhs = sum(&e.ctx, &powers);
@@ -384,7 +378,7 @@ mod tests {
         // Σ q |δ| in place of Σ q δ², and Σ q δ² moved by 2^-100 γ: both refuted.
         let s = solved(&triangle("1e6", "0", "1"));
         let e = crate::enclosure::enclose(&s).unwrap();
-        let k = certified_identity(&e, "i = 1", &e.delta[0]);
+        let k = certified_identity(&e, &WelfareSums::of(&e), "i = 1", &e.delta[0]);
         let unsquared: Vec<Interval> =
             e.q.iter().zip(&e.delta[0]).map(|(q, d)| q * &d.abs()).collect();
         let wrong = Enclosed::new("wrong", k.lhs.clone(), Relation::Eq, sum(&e.ctx, &unsquared));

@@ -64,7 +64,7 @@
 use rug::Float;
 
 use super::power_is_a_weighted_square::{abs, externality_rounding};
-use crate::certify::{Certification, Enclosed};
+use crate::certify::{Certification, Enclosed, WelfareSums};
 use crate::enclosure::Enclosure;
 use crate::error::Result;
 use crate::interval::Interval;
@@ -164,9 +164,10 @@ fn stationarity_check(s: &Solved, i: usize) -> Result<Check> {
 /// alone (see the module doc). The right side is the closed form at the
 /// enclosure's multiplier bracket.
 pub fn certify(_: &Solved, e: &Enclosure) -> Certification {
+    let sums = WelfareSums::of(e);
     let mut checks = Vec::new();
     for i in 0..e.types.len() {
-        let Some(optimum) = optimum_enclosure(e, i) else {
+        let Some(optimum) = optimum_enclosure(e, &sums, i) else {
             return Certification::Uncertified {
                 reason: format!(
                     "type {}: no certified feasible point near the optimum, or λ_{} not bracketed",
@@ -201,17 +202,17 @@ fn closed_form(e: &Enclosure, i: usize, j: usize, lambda: &Interval) -> Interval
 /// `c_i Σ_j w_ij (δ*_j − δ̂_j)² ≤ u_i(x + δ*) − u_i(x + δ̂) ≤ g(λ̂) − u_i(x + δ̂)`,
 /// which bounds every |δ*_j − δ̂_j|. None when no feasible δ̂ is certified
 /// or the multiplier is not bracketed.
-fn optimum_enclosure(e: &Enclosure, i: usize) -> Option<Vec<Interval>> {
+fn optimum_enclosure(e: &Enclosure, sums: &WelfareSums, i: usize) -> Option<Vec<Interval>> {
     let lambda = &e.lambda[i];
     if !lambda.is_bounded() {
         return None;
     }
     let lambda_hat = Interval::point(&lambda.mid());
     let candidate: Vec<Float> = e.delta[i].iter().map(Interval::mid).collect();
-    let delta_hat = feasible_point(e, &candidate)?;
+    let delta_hat = feasible_point(e, sums, &candidate)?;
 
     let utility = utility(e, i, &delta_hat);
-    let gap = (&dual_bound(e, i, &lambda_hat) - &utility).max(&e.params.small(0));
+    let gap = (&dual_bound(e, sums, i, &lambda_hat) - &utility).max(&e.params.small(0));
     let t = &e.types[i];
     Some(
         delta_hat
@@ -232,37 +233,20 @@ fn optimum_enclosure(e: &Enclosure, i: usize) -> Option<Vec<Interval>> {
 /// is pulled in by a factor 1 − t with t growing from a few units of
 /// roundoff; δ = 0 is strictly feasible (γ > 0), so some t ≤ 1/4 works
 /// unless the box is wide.
-fn feasible_point(e: &Enclosure, candidate: &[Float]) -> Option<Vec<Float>> {
+fn feasible_point(e: &Enclosure, sums: &WelfareSums, candidate: &[Float]) -> Option<Vec<Float>> {
     let prec = e.ctx.prec();
     let mut t = e.ctx.zero();
     let quarter = e.ctx.ratio(1, 4);
     while t <= quarter {
         let shrunk: Vec<Float> =
             candidate.iter().map(|d| Float::with_val(prec, d * (1 - t.clone()))).collect();
-        if power(e, &shrunk).hi() <= e.params.gamma.lo() {
+        let points: Vec<Interval> = shrunk.iter().map(Interval::point).collect();
+        if sums.power(e, &points).hi() <= e.params.gamma.lo() {
             return Some(shrunk);
         }
         t = if t.is_zero() { e.ctx.unit_roundoff() << 16u32 } else { t << 4u32 };
     }
     None
-}
-
-/// U(x) − U(x + δ) from U's definition, U(z) = −n Σ_k s_k c_k Σ_j w_kj (z_j − y_kj)².
-///
-/// Each type's difference of squares is formed as δ_j (2 (x_j − y_kj) + δ_j),
-/// the same number without the cancellation of two large squares.
-fn power(e: &Enclosure, delta: &[Float]) -> Interval {
-    let mut total = e.params.small(0);
-    for (k, t) in e.types.iter().enumerate() {
-        let sc = &t.mass * &e.c[k];
-        for (j, d) in delta.iter().enumerate() {
-            let d = Interval::point(d);
-            let gap = &e.x[j] - &t.y[j];
-            let change = &d * &(&(&gap + &gap) + &d);
-            total = &total + &(&(&sc * &t.w[j]) * &change);
-        }
-    }
-    &e.params.n * &total
 }
 
 /// u_i(x + δ) = −c_i Σ_j w_ij (x_j + δ_j − y_ij)².
@@ -280,22 +264,17 @@ fn utility(e: &Enclosure, i: usize, delta: &[Float]) -> Interval {
 ///
 /// Per issue the Lagrangian is −A d² − 2 B d − c w a² with a = x_j − y_ij,
 /// A = c w + λ q_j and B = c w a + λ n Σ_k s_k c_k w_kj (x_j − y_kj), from
-/// U's definition; its supremum is B²/A − c w a². The sum Σ_k vanishes at
-/// the exact fixed point (x_j is the weighted mean) but is enclosed, not
-/// dropped.
-fn dual_bound(e: &Enclosure, i: usize, lambda: &Interval) -> Interval {
+/// U's definition; its supremum is B²/A − c w a². The sum Σ_k is
+/// [`WelfareSums`]'s pull.
+fn dual_bound(e: &Enclosure, sums: &WelfareSums, i: usize, lambda: &Interval) -> Interval {
     let t = &e.types[i];
     let mut total = lambda * &e.params.gamma;
     for j in 0..e.params.m {
-        let mut pull = e.params.small(0);
-        for (k, other) in e.types.iter().enumerate() {
-            let scw = &(&other.mass * &e.c[k]) * &other.w[j];
-            pull = &pull + &(&scw * &(&e.x[j] - &other.y[j]));
-        }
+        let pull = &sums.pull[j];
         let cw = &e.c[i] * &t.w[j];
         let a = &e.x[j] - &t.y[j];
         let curvature = &cw + &(lambda * &e.q[j]);
-        let slope = &(&cw * &a) + &(lambda * &(&e.params.n * &pull));
+        let slope = &(&cw * &a) + &(lambda * &(&e.params.n * pull));
         let top = &slope.square().div(&curvature) - &(&cw * &a.square());
         total = &total + &top;
     }

@@ -24,6 +24,8 @@ pub struct CertifiedTally {
     pub retried: usize,
     /// Why the uncertified ones are not certified: reason → count.
     pub reasons: BTreeMap<String, usize>,
+    /// The largest certified |lhs − rhs| of an equality never refuted, and where.
+    pub widest_gap: Option<(rug::Float, String)>,
 }
 
 impl CertifiedTally {
@@ -70,8 +72,52 @@ pub fn tally(number: &str, runs: &[RunRecord]) -> CertifiedTally {
         if decided && cert.precision > run.precision {
             t.retried += 1;
         }
+        if let Some(gap) = equality_gap(cert) {
+            if t.widest_gap.as_ref().is_none_or(|(g, _)| gap > *g) {
+                t.widest_gap = Some((gap, run.name.clone()));
+            }
+        }
     }
     t
+}
+
+/// The largest certified |lhs − rhs| over a certificate's equalities that
+/// are not refuted: max(hi(lhs) − lo(rhs), hi(rhs) − lo(lhs)), rounded up.
+fn equality_gap(cert: &LemmaCertificate) -> Option<rug::Float> {
+    use rug::float::Round;
+    let CertifiedOutcome::Checks(checks) = &cert.outcome else { return None };
+    checks
+        .iter()
+        .filter(|k| k.relation == crate::verdict::Relation::Eq && k.proven != Proven::Violated)
+        .map(|k| {
+            let prec = k.lhs[1].prec();
+            let up = |a: &rug::Float, b: &rug::Float| {
+                rug::Float::with_val_round(prec, a - b, Round::Up).0
+            };
+            up(&k.lhs[1], &k.rhs[0]).max(&up(&k.rhs[1], &k.lhs[0]))
+        })
+        .reduce(|a, b| a.max(&b))
+}
+
+/// The short name of a reason, for the per-lemma table; the full reasons
+/// are listed once below it.
+pub fn short_reason(reason: &str) -> &'static str {
+    let has = |word: &str| reason.contains(word);
+    if has("density") {
+        "density"
+    } else if has("singular") {
+        "continuum of fixed points"
+    } else if has("equality") {
+        "equality"
+    } else if has("kink") || has("hypothesis not decided") {
+        "type on the kink"
+    } else if has("overlap") {
+        "enclosures overlap"
+    } else if has("not yet encoded") {
+        "not encoded"
+    } else {
+        "other"
+    }
 }
 
 /// A reason without its instance-specific numbers, so that reasons group:
@@ -100,8 +146,15 @@ pub fn table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
         .iter()
         .map(|l| {
             let t = tally(l.number, runs);
-            let reasons =
-                t.reasons.iter().map(|(r, k)| format!("{r} ({k})")).collect::<Vec<_>>().join("; ");
+            let mut why: BTreeMap<&str, usize> = BTreeMap::new();
+            for (reason, k) in &t.reasons {
+                *why.entry(short_reason(reason)).or_default() += k;
+            }
+            let why: Vec<String> = why.iter().map(|(r, k)| format!("{r} {k}")).collect();
+            let gap = t
+                .widest_gap
+                .as_ref()
+                .map_or("—".into(), |(g, at)| format!("{} ({at})", crate::numeric::sci_up(g, 2)));
             vec![
                 l.number.to_string(),
                 t.instances.to_string(),
@@ -111,7 +164,8 @@ pub fn table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
                 t.uncertified.to_string(),
                 t.share(),
                 t.retried.to_string(),
-                if reasons.is_empty() { "—".into() } else { reasons },
+                if why.is_empty() { "—".into() } else { why.join(", ") },
+                gap,
             ]
         })
         .collect();
@@ -126,6 +180,60 @@ pub fn table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
             "certified share",
             "decided on retry",
             "why not certified (instances)",
+            "equality: widest certified |lhs − rhs|",
+        ],
+        rows,
+    )
+}
+
+/// Every distinct reason for an uncertified verdict, with its short name and count.
+fn reasons_table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
+    let mut all: BTreeMap<String, usize> = BTreeMap::new();
+    for l in lemmas {
+        for (reason, k) in tally(l.number, runs).reasons {
+            *all.entry(reason).or_default() += k;
+        }
+    }
+    let rows = all
+        .into_iter()
+        .map(|(reason, k)| vec![short_reason(&reason).to_string(), reason, k.to_string()])
+        .collect();
+    Table::new(&["short name", "reason", "lemma-instance pairs"], rows)
+}
+
+/// Float verdicts against certified ones, over every lemma on every run.
+fn cross_table(runs: &[RunRecord]) -> Table {
+    let floats = [Verdict::Holds, Verdict::Violated, Verdict::Undecided, Verdict::Unmet];
+    let mut counts = [[0usize; 4]; 4];
+    for run in runs {
+        for (number, eval) in &run.evaluations {
+            let Some(cert) = certificate(run, number) else { continue };
+            let row = floats.iter().position(|v| *v == eval.verdict()).unwrap_or(0);
+            let column = match cert.summary() {
+                Summary::Holds => 0,
+                Summary::Violated => 1,
+                Summary::Unmet => 2,
+                Summary::Uncertified(_) => 3,
+            };
+            counts[row][column] += 1;
+        }
+    }
+    let rows = floats
+        .iter()
+        .zip(counts)
+        .map(|(v, row)| {
+            let mut cells = vec![v.name().to_string()];
+            cells.extend(row.iter().map(|k| k.to_string()));
+            cells
+        })
+        .collect();
+    Table::new(
+        &[
+            "float verdict",
+            "certified holds",
+            "certified violated",
+            "certainly unmet",
+            "uncertified",
         ],
         rows,
     )
@@ -175,6 +283,10 @@ pub fn section(lemmas: &[Lemma], runs: &[RunRecord]) -> String {
     md.push_str(GUIDE);
     md.push('\n');
     md.push_str(&table(lemmas, runs).markdown());
+    md.push_str("\n\nThe reasons in full:\n\n");
+    md.push_str(&reasons_table(lemmas, runs).markdown());
+    md.push_str("\n\nFloat verdicts (rows) against certified verdicts (columns):\n\n");
+    md.push_str(&cross_table(runs).markdown());
     md.push_str("\n\n");
     let found = disagreements(runs);
     if found.is_empty() {
@@ -233,8 +345,18 @@ pub fn lemma_line(number: &str, runs: &[RunRecord]) -> String {
         t.unmet
     );
     if !t.reasons.is_empty() {
-        let reasons: Vec<String> = t.reasons.iter().map(|(r, k)| format!("{r} ({k})")).collect();
-        line.push_str(&format!("; not certified: {}", reasons.join("; ")));
+        let mut why: BTreeMap<&str, usize> = BTreeMap::new();
+        for (reason, k) in &t.reasons {
+            *why.entry(short_reason(reason)).or_default() += k;
+        }
+        let why: Vec<String> = why.iter().map(|(r, k)| format!("{r} ({k})")).collect();
+        line.push_str(&format!("; not certified: {}", why.join(", ")));
+    }
+    if let Some((gap, at)) = &t.widest_gap {
+        let gap = crate::numeric::sci_up(gap, 2);
+        line.push_str(&format!(
+            "; no equality refuted, widest certified |lhs − rhs| {gap} on \"{at}\""
+        ));
     }
     line.push_str(".\n\n");
     line
@@ -304,5 +426,40 @@ pub fn check_cell(cert: &LemmaCertificate, label: &str) -> String {
         CertifiedOutcome::Uncertified { reason, .. } => {
             format!("uncertified ({})", category(reason))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certify::{Certification, Enclosed};
+    use crate::interval::Interval;
+    use crate::numeric::Context;
+    use crate::verdict::Relation;
+
+    fn iv(lo: i64, hi: i64) -> Interval {
+        let ctx = Context::new(64).unwrap();
+        Interval::spanning(&ctx.int(lo), &ctx.int(hi))
+    }
+
+    #[test]
+    fn reasons_group_without_their_numbers() {
+        let a = "type 3 may lie on either side of the kink √r_i = α; more";
+        let b = "type 12 may lie on either side of the kink √r_i = α; other";
+        assert_eq!(category(a), category(b));
+        assert_eq!(short_reason(a), "type on the kink");
+        assert_eq!(short_reason("no certified box: a density: its integrals"), "density");
+    }
+
+    #[test]
+    fn the_widest_gap_is_taken_over_unrefuted_equalities_only() {
+        let checks = vec![
+            Enclosed::new("a", iv(0, 1), Relation::Eq, iv(1, 3)),
+            Enclosed::new("b", iv(0, 1), Relation::Eq, iv(5, 6)),
+            Enclosed::new("c", iv(0, 9), Relation::Le, iv(10, 11)),
+        ];
+        let cert = LemmaCertificate::of("X", 64, Certification::Checks(checks));
+        // "a": max(1 − 1, 3 − 0) = 3; "b" is refuted; "c" is no equality.
+        assert_eq!(equality_gap(&cert).unwrap(), 3);
     }
 }

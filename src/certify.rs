@@ -161,10 +161,25 @@ pub mod hypotheses {
     use super::*;
 
     /// Some(true) when ∫_{N̂} p ≥ 1/2 for every point of the box.
+    ///
+    /// Types on an undecided side of the kink count for the hypothesis
+    /// only if they could change it: the mass certainly in N̂ may already
+    /// reach 1/2, or that with every undecided type added may fall short.
     pub fn normal_mass_half(e: &Enclosure) -> Option<bool> {
         let half = e.params.small(1).div(&e.params.small(2));
-        let mass = e.normal_mass()?;
-        order_at_least(&mass, &half)
+        let mass_of = |keep: &dyn Fn(Option<bool>) -> bool| {
+            let kept = e.types.iter().zip(&e.normal).filter(|(_, n)| keep(**n));
+            sum(&e.ctx, kept.map(|(t, _)| &t.mass).collect::<Vec<_>>())
+        };
+        let surely = mass_of(&|n| n == Some(true));
+        let possibly = mass_of(&|n| n != Some(false));
+        if order_at_least(&surely, &half) == Some(true) {
+            Some(true)
+        } else if order_at_least(&possibly, &half) == Some(false) {
+            Some(false)
+        } else {
+            None
+        }
     }
 
     /// Some(true) when some type is certainly in N̂.
@@ -191,8 +206,13 @@ pub mod hypotheses {
         all
     }
 
-    /// α ≤ √n w_max² d_max² / w_min.
+    /// α ≤ √n w_max² d_max² / w_min: decided exactly from the instance's
+    /// rationals where that is possible (α at the top of its range is an
+    /// equality no enclosure can decide), else over the enclosures.
     pub fn alpha_in_range(e: &Enclosure) -> Option<bool> {
+        if let Some(exact) = e.params.alpha_in_range {
+            return Some(exact);
+        }
         let p = &e.params;
         let top = (&(&p.n.sqrt() * &p.w_max.square()) * &p.d_max_squared).div(&p.w_min);
         order_at_least(&top, &p.alpha)
@@ -227,6 +247,47 @@ pub mod hypotheses {
         } else {
             (a.strictly(b) == Some(Ordering::Less)).then_some(false)
         }
+    }
+}
+
+/// The two sums over types that U's differences need, per issue:
+/// W_j = Σ_k s_k c_k w_kj and P_j = Σ_k s_k c_k w_kj (x_j − y_kj).
+///
+/// U(x) − U(x + δ) = n Σ_k s_k c_k Σ_j w_kj δ_j (2 (x_j − y_kj) + δ_j)
+/// regroups exactly as n Σ_j (W_j δ_j² + 2 P_j δ_j): the definition summed
+/// in another order, with no cancellation of two large squares, and O(m)
+/// per shift once the sums are known. P_j vanishes at the exact fixed
+/// point (x_j is the weighted mean); it is enclosed, never dropped.
+pub struct WelfareSums {
+    pub weight: Vec<Interval>,
+    pub pull: Vec<Interval>,
+}
+
+impl WelfareSums {
+    /// Sums W and P over the enclosure's types.
+    pub fn of(e: &Enclosure) -> WelfareSums {
+        let mut weight = vec![e.params.small(0); e.params.m];
+        let mut pull = vec![e.params.small(0); e.params.m];
+        for (k, t) in e.types.iter().enumerate() {
+            let sc = &t.mass * &e.c[k];
+            for j in 0..e.params.m {
+                let scw = &sc * &t.w[j];
+                pull[j] = &pull[j] + &(&scw * &(&e.x[j] - &t.y[j]));
+                weight[j] = &weight[j] + &scw;
+            }
+        }
+        WelfareSums { weight, pull }
+    }
+
+    /// U(x) − U(x + δ) = n Σ_j (W_j δ_j² + 2 P_j δ_j).
+    pub fn power(&self, e: &Enclosure, delta: &[Interval]) -> Interval {
+        let mut total = e.params.small(0);
+        for (j, d) in delta.iter().enumerate() {
+            let pull = &self.pull[j] + &self.pull[j];
+            let change = &(&d.square() * &self.weight[j]) + &(d * &pull);
+            total = &total + &change;
+        }
+        &e.params.n * &total
     }
 }
 

@@ -49,6 +49,7 @@
 //! A box that does not close after [`MAX_INFLATIONS`] tries, or a singular
 //! Jacobian, is reported with its reason; verdicts then stay uncertified.
 
+use rug::ops::Pow;
 use rug::{Float, Rational};
 
 use crate::interval::{sum, Interval};
@@ -70,6 +71,9 @@ pub struct Parameters {
     pub w_max: Interval,
     pub d_max: Interval,
     pub d_max_squared: Interval,
+    /// Lemma 5.1's range α ≤ √n w_max² d_max² / w_min, decided in exact
+    /// rational arithmetic (None when α's exponent is too large to raise to).
+    pub alpha_in_range: Option<bool>,
 }
 
 impl Parameters {
@@ -92,6 +96,7 @@ impl Parameters {
             d_max: d_max_squared.sqrt(),
             d_max_squared,
             n,
+            alpha_in_range: alpha_in_range_exactly(instance),
         }
     }
 
@@ -114,6 +119,30 @@ impl Parameters {
     pub fn small(&self, v: i64) -> Interval {
         let prec = self.n.lo().prec();
         Interval::point(&Float::with_val(prec, v))
+    }
+}
+
+/// The most a rational exponent's numerator or denominator may be for the
+/// exact test of α's range (the test raises rationals to these powers).
+const MAX_EXACT_EXPONENT: u32 = 64;
+
+/// Decides α ≤ √n w_max² d_max² / w_min exactly. Both sides are positive,
+/// so it is α² w_min² ≤ n w_max⁴ d_max⁴; with α = a·n^(p/q) that is
+/// (a² w_min²)^q n^(2p) ≤ (n w_max⁴ d_max⁴)^q, all in rationals.
+fn alpha_in_range_exactly(instance: &Instance) -> Option<bool> {
+    let w_min2 = instance.w_min.clone().square();
+    let w_max4 = instance.w_max.clone().square().square();
+    let d_max4 = instance.outcome_set.d_max_squared().square();
+    let top = instance.n.clone() * w_max4 * d_max4;
+    match &instance.alpha {
+        Alpha::Exact(a) => Some(a.clone().square() * w_min2 <= top),
+        Alpha::PowerOfN { coefficient, exponent } => {
+            let q = exponent.denom().to_u32().filter(|q| *q <= MAX_EXACT_EXPONENT)?;
+            let p = exponent.numer().to_i32().filter(|p| p.unsigned_abs() <= MAX_EXACT_EXPONENT)?;
+            let lead = (coefficient.clone().square() * w_min2).pow(q);
+            let n_power = instance.n.clone().pow(2 * p);
+            Some(lead * n_power <= top.pow(q))
+        }
     }
 }
 
@@ -363,36 +392,18 @@ fn krawczyk_box(map: &Aggregates, z_tilde: &[Float]) -> Result<(Vec<Interval>, u
     let image = map.image(&point);
     let residual: Vec<Interval> = image.iter().zip(&point).map(|(t, z)| t - z).collect();
     let jac = map.derivative(&point, &image);
-    let f_prime: Vec<Vec<Float>> = (0..dim)
-        .map(|a| {
-            (0..dim)
-                .map(|b| {
-                    let identity = if a == b { 1 } else { 0 };
-                    jac[a][b].mid() - identity
-                })
-                .collect()
-        })
-        .collect();
-    let y = inverse(&map.ctx, f_prime).ok_or_else(|| {
-        Unclosed::never(
-            "the Jacobian of F(Q, x) = A(g(Q, x)) − (Q, x) is singular at the solver's point \
-             (a continuum of fixed points, as with an even split in one issue)",
-        )
-    })?;
-    let y_int: Vec<Vec<Interval>> =
-        y.iter().map(|row| row.iter().map(Interval::point).collect()).collect();
-    let correction = mat_vec(&map.ctx, &y_int, &residual);
-    let centre: Vec<Interval> = point.iter().zip(&correction).map(|(z, d)| z - d).collect();
+    let (y_int, centre) = newton_point(map, &jac, &point, &residual, dim)?;
 
     // The first box: the Newton correction's size, with a floor of a few
     // units of roundoff in each coordinate's own scale.
     let floor = map.ctx.unit_roundoff() << 8u32;
-    let mut radius: Vec<Float> = correction
+    let mut radius: Vec<Float> = centre
         .iter()
         .zip(z_tilde)
-        .map(|(d, z)| {
+        .map(|(c, z)| {
             let own = Float::with_val(map.ctx.prec(), z.abs_ref()) * &floor;
-            (d.magnitude() * 4u32).max(&own).max(&floor)
+            let correction = (c - &Interval::point(z)).magnitude();
+            (correction * 4u32).max(&own).max(&floor)
         })
         .collect();
 
@@ -438,6 +449,30 @@ fn krawczyk_box(map: &Aggregates, z_tilde: &[Float]) -> Result<(Vec<Interval>, u
         ),
         precision_may_help: true,
     })
+}
+
+/// Y = (mid T'(Z) − I)⁻¹ and the Newton point z̃ − Y F(z̃).
+fn newton_point(
+    map: &Aggregates,
+    t_prime: &[Vec<Interval>],
+    point: &[Interval],
+    residual: &[Interval],
+    dim: usize,
+) -> Result<(Vec<Vec<Interval>>, Vec<Interval>), Unclosed> {
+    let f_prime: Vec<Vec<Float>> = (0..dim)
+        .map(|a| (0..dim).map(|b| t_prime[a][b].mid() - i32::from(a == b)).collect())
+        .collect();
+    let y = inverse(&map.ctx, f_prime).ok_or_else(|| {
+        Unclosed::never(
+            "the Jacobian of F(Q, x) = A(g(Q, x)) − (Q, x) is singular at the solver's point \
+             (a continuum of fixed points, as with an even split in one issue)",
+        )
+    })?;
+    let y: Vec<Vec<Interval>> =
+        y.iter().map(|row| row.iter().map(Interval::point).collect()).collect();
+    let correction = mat_vec(&map.ctx, &y, residual);
+    let centre = point.iter().zip(&correction).map(|(z, d)| z - d).collect();
+    Ok((y, centre))
 }
 
 /// (I − Y F'(Z)) (Z − z̃), with F' = T' − I.
@@ -653,5 +688,27 @@ mod tests {
             }
         }
         assert!(closed >= 50, "only {closed} boxes closed");
+    }
+
+    #[test]
+    fn alpha_at_the_top_of_its_range_is_decided_exactly() {
+        // Unit square: d_max² = 2, so at n = 100 the top is √100 · 2 = 20.
+        let ctx = Context::new(256).unwrap();
+        let at = |alpha: &str| {
+            let text = format!(
+                r#"{{"name": "t", "n": "100", "alpha": {alpha}, "gamma": "1/100",
+                "weight_box": {{"min": "1", "max": "1"}},
+                "outcome_set": {{"box": {{"lo": ["0", "0"], "hi": ["1", "1"]}}}},
+                "population": {{"types": [{{"y": ["0", "0"], "w": ["1", "1"], "mass": "1"}}]}}}}"#
+            );
+            let instance = crate::instance_file::from_str(&text).unwrap();
+            Parameters::of(&ctx, &instance).alpha_in_range
+        };
+        assert_eq!(at(r#""20""#), Some(true));
+        assert_eq!(at(r#""20000001/1000000""#), Some(false));
+        // 20 = 2 · 100^(1/2): the same top, reached through a power of n.
+        assert_eq!(at(r#"{"power_of_n": "1/2", "coefficient": "2"}"#), Some(true));
+        assert_eq!(at(r#"{"power_of_n": "1/2", "coefficient": "2000001/1000000"}"#), Some(false));
+        assert_eq!(at(r#"{"power_of_n": "1/129"}"#), None);
     }
 }

@@ -211,19 +211,25 @@ impl Interval {
 
     /// a / b; the whole line when b holds 0.
     pub fn div(&self, other: &Interval) -> Interval {
-        if other.lo <= 0 && other.hi >= 0 {
-            return Interval::entire(self.prec().max(other.prec()));
-        }
         let prec = self.prec().max(other.prec());
-        let ends = [
-            (&self.lo, &other.lo),
-            (&self.lo, &other.hi),
-            (&self.hi, &other.lo),
-            (&self.hi, &other.hi),
-        ];
-        let lo = ends.iter().map(|(a, b)| down!(prec, *a / *b)).reduce(|x, y| x.min(&y));
-        let hi = ends.iter().map(|(a, b)| up!(prec, *a / *b)).reduce(|x, y| x.max(&y));
-        Interval::from_ends(lo.expect("four ends"), hi.expect("four ends"))
+        if other.lo <= 0 && other.hi >= 0 {
+            return Interval::entire(prec);
+        }
+        // b lies on one side of 0, so each end of a/b is one quotient of
+        // ends, chosen by the signs (two MPFR divisions, not four).
+        let (a, b) = (self, other);
+        let ends = |lo: (&Float, &Float), hi: (&Float, &Float)| {
+            Interval::from_ends(down!(prec, lo.0 / lo.1), up!(prec, hi.0 / hi.1))
+        };
+        let positive = b.lo > 0;
+        match (a.sign(), positive) {
+            (Sign::NonNegative, true) => ends((&a.lo, &b.hi), (&a.hi, &b.lo)),
+            (Sign::NonPositive, true) => ends((&a.lo, &b.lo), (&a.hi, &b.hi)),
+            (Sign::Straddles, true) => ends((&a.lo, &b.lo), (&a.hi, &b.lo)),
+            (Sign::NonNegative, false) => ends((&a.hi, &b.hi), (&a.lo, &b.lo)),
+            (Sign::NonPositive, false) => ends((&a.hi, &b.lo), (&a.lo, &b.hi)),
+            (Sign::Straddles, false) => ends((&a.hi, &b.hi), (&a.lo, &b.hi)),
+        }
     }
 
     /// v^(1/k) for v ≥ 0 (the part below 0 is dropped, as in [`Interval::sqrt`]).
@@ -293,17 +299,47 @@ impl Sub for &Interval {
 impl Mul for &Interval {
     type Output = Interval;
 
+    /// The product's ends from the operands' signs: two MPFR products when
+    /// neither operand straddles 0 (the common case), all four ends only
+    /// when one does.
     fn mul(self, other: &Interval) -> Interval {
         let prec = self.prec().max(other.prec());
-        let ends = [
-            (&self.lo, &other.lo),
-            (&self.lo, &other.hi),
-            (&self.hi, &other.lo),
-            (&self.hi, &other.hi),
-        ];
-        let lo = ends.iter().map(|(a, b)| down!(prec, *a * *b)).reduce(|x, y| x.min(&y));
-        let hi = ends.iter().map(|(a, b)| up!(prec, *a * *b)).reduce(|x, y| x.max(&y));
-        Interval::from_ends(lo.expect("four ends"), hi.expect("four ends"))
+        let (a, b) = (self, other);
+        let ends = |lo: (&Float, &Float), hi: (&Float, &Float)| {
+            Interval::from_ends(down!(prec, lo.0 * lo.1), up!(prec, hi.0 * hi.1))
+        };
+        match (a.sign(), b.sign()) {
+            (Sign::NonNegative, Sign::NonNegative) => ends((&a.lo, &b.lo), (&a.hi, &b.hi)),
+            (Sign::NonPositive, Sign::NonPositive) => ends((&a.hi, &b.hi), (&a.lo, &b.lo)),
+            (Sign::NonNegative, Sign::NonPositive) => ends((&a.hi, &b.lo), (&a.lo, &b.hi)),
+            (Sign::NonPositive, Sign::NonNegative) => ends((&a.lo, &b.hi), (&a.hi, &b.lo)),
+            _ => {
+                let pairs = [(&a.lo, &b.lo), (&a.lo, &b.hi), (&a.hi, &b.lo), (&a.hi, &b.hi)];
+                let lo = pairs.iter().map(|(x, y)| down!(prec, *x * *y)).reduce(|x, y| x.min(&y));
+                let hi = pairs.iter().map(|(x, y)| up!(prec, *x * *y)).reduce(|x, y| x.max(&y));
+                Interval::from_ends(lo.expect("four ends"), hi.expect("four ends"))
+            }
+        }
+    }
+}
+
+/// Where an interval lies against 0, for choosing a product's ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sign {
+    NonNegative,
+    NonPositive,
+    Straddles,
+}
+
+impl Interval {
+    fn sign(&self) -> Sign {
+        if self.lo >= 0 {
+            Sign::NonNegative
+        } else if self.hi <= 0 {
+            Sign::NonPositive
+        } else {
+            Sign::Straddles
+        }
     }
 }
 
@@ -363,6 +399,28 @@ mod tests {
             let expected = Rational::from((q * q * q, p * p * p));
             let v = Interval::exact(&ctx(), &base);
             prop_assert!(holds(&v.power(&Rational::from((-3, 2))), &expected));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn products_and_quotients_of_intervals_enclose_every_pair_of_points(
+            a in rational(), b in rational(), c in rational(), d in rational(),
+            s in 0u32..=8, t in 0u32..=8,
+        ) {
+            // Intervals [a, b] and [c, d] in either order, with a point of
+            // each at the fraction s/8 and t/8 of the way across.
+            let ctx = ctx();
+            let (lo1, hi1) = if a <= b { (a, b) } else { (b, a) };
+            let (lo2, hi2) = if c <= d { (c, d) } else { (d, c) };
+            let p = lo1.clone() + (hi1.clone() - &lo1) * Rational::from((s, 8));
+            let q = lo2.clone() + (hi2.clone() - &lo2) * Rational::from((t, 8));
+            let i1 = Interval::exact(&ctx, &lo1).hull(&Interval::exact(&ctx, &hi1));
+            let i2 = Interval::exact(&ctx, &lo2).hull(&Interval::exact(&ctx, &hi2));
+            prop_assert!(holds(&(&i1 * &i2), &(p.clone() * &q)));
+            if lo2 > 0 || hi2 < 0 {
+                prop_assert!(holds(&i1.div(&i2), &(p / &q)));
+            }
         }
     }
 

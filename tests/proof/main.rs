@@ -2,6 +2,7 @@
 
 mod audit;
 mod bad_input;
+mod certified;
 mod cli;
 mod common;
 mod densities;
