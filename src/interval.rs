@@ -15,9 +15,14 @@ use std::cmp::Ordering;
 use std::ops::{Add, Mul, Neg, Sub};
 
 use rug::float::Round;
+use rug::ops::Pow;
 use rug::{Float, Rational};
 
 use crate::numeric::Context;
+
+/// The largest numerator or denominator of an exponent taken by roots and
+/// powers in [`Interval::power`]; beyond it, exp and ln.
+const MAX_ROOT_POWER: u32 = 64;
 
 /// A closed interval with lo ≤ hi (ends may be infinite).
 #[derive(Clone, Debug, PartialEq)]
@@ -240,25 +245,50 @@ impl Interval {
         Interval::from_ends(down!(prec, lo.root_ref(k)), up!(prec, hi.root_ref(k)))
     }
 
-    /// v^k for an integer k ≥ 0, by repeated products (so any sign is allowed).
+    /// v^k for an integer k ≥ 0. On v ≥ 0 the power is monotone, so each
+    /// end is one correctly rounded MPFR power; otherwise by repeated
+    /// products (any sign is allowed there, and the crate's k are small).
     pub fn pow(&self, k: u32) -> Interval {
-        let mut out = Interval::point(&Float::with_val(self.prec(), 1));
+        let prec = self.prec();
+        if self.lo >= 0 {
+            return Interval::from_ends(
+                down!(prec, (&self.lo).pow(k)),
+                up!(prec, (&self.hi).pow(k)),
+            );
+        }
+        let mut out = Interval::point(&Float::with_val(prec, 1));
         for _ in 0..k {
             out = &out * self;
         }
         out
     }
 
-    /// v^e for v > 0 and a rational exponent e = p/q, as (v^(1/q))^|p|.
+    /// v^e for v > 0 and a rational exponent e = p/q: (v^(1/q))^|p| when p
+    /// and q are small, else exp(e · ln v), each step rounded outward
+    /// (ln and exp are monotone, and MPFR rounds them correctly).
     pub fn power(&self, exponent: &Rational) -> Interval {
-        let q = exponent.denom().to_u32().unwrap_or(u32::MAX);
-        let p = exponent.numer().clone().abs().to_u32().unwrap_or(u32::MAX);
-        let magnitude = self.root(q).pow(p);
+        let small = |v: &rug::Integer| v.to_u32().filter(|k| *k <= MAX_ROOT_POWER);
+        let magnitude = match (small(exponent.denom()), small(&exponent.numer().clone().abs())) {
+            (Some(q), Some(p)) => self.root(q).pow(p),
+            _ => {
+                let prec = self.prec();
+                let lo = self.lo.clone().max(&Float::new(prec));
+                let ln = Interval::from_ends(down!(prec, lo.ln_ref()), up!(prec, self.hi.ln_ref()));
+                let e = Interval::exact_at(prec, &exponent.clone().abs());
+                let t = &ln * &e;
+                Interval::from_ends(down!(prec, t.lo.exp_ref()), up!(prec, t.hi.exp_ref()))
+            }
+        };
         if *exponent < 0 {
             magnitude.recip()
         } else {
             magnitude
         }
+    }
+
+    /// An exact rational at `prec` bits, rounded down and up.
+    fn exact_at(prec: u32, r: &Rational) -> Interval {
+        Interval { lo: down!(prec, r), hi: up!(prec, r) }
     }
 
     /// Widens the interval by `relative` times its magnitude on each side
@@ -399,6 +429,11 @@ mod tests {
             let expected = Rational::from((q * q * q, p * p * p));
             let v = Interval::exact(&ctx(), &base);
             prop_assert!(holds(&v.power(&Rational::from((-3, 2))), &expected));
+            // Through exp and ln: a denominator of 101 is beyond the roots' limit.
+            let base101 = Rational::from((p, q)).pow(101u32);
+            let v101 = Interval::exact(&ctx(), &base101);
+            let expected101 = Rational::from((q, p)).pow(3u32);
+            prop_assert!(holds(&v101.power(&Rational::from((-3, 101))), &expected101));
         }
     }
 
