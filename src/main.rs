@@ -33,6 +33,7 @@ use std::time::Instant;
 
 use equal_power::audit::{InstanceAudit, Proof};
 use equal_power::audit_report::{self, Audited};
+use equal_power::certified_report;
 use equal_power::families::{self, Member, SUITE_SEED};
 use equal_power::lemmas::{self, Lemma};
 use equal_power::numeric::{Context, DEFAULT_PRECISION};
@@ -831,9 +832,17 @@ fn finish_search(
             let path = out.join("counterexamples").join(format!("{number}-{}.json", k + 1));
             let lemma = lemmas::find(number).expect("a searched lemma");
             let run = runner::run_one(ctx, "search", instance, std::slice::from_ref(&lemma))?;
-            let provenance = provenance_of(&run, seed, ctx.prec());
+            // A float violation is a candidate; the certified verdict says
+            // whether it survives every rounding.
+            let certified =
+                runner::certify_instance(ctx, &run.solved, std::slice::from_ref(&lemma));
+            let certified = certified_report::summary_name(&certified[0].summary());
+            let provenance = provenance_of(&run, seed, ctx.prec(), &certified);
             instance_file::save(&path, instance, Some(provenance))?;
-            say!("seed {seed}: {number} violated, saved {}", path.display());
+            say!(
+                "seed {seed}: {number} violated (certified: {certified}), saved {}",
+                path.display()
+            );
         }
         if let Some((_, instance)) = &entry.tightest {
             let path = out.join("search").join(format!("tightest-{number}.json"));
@@ -852,7 +861,12 @@ fn finish_search(
 }
 
 /// The provenance block of a saved counterexample: seed, precision, start, sides.
-fn provenance_of(run: &runner::InstanceRun, seed: u64, precision: u32) -> serde_json::Value {
+fn provenance_of(
+    run: &runner::InstanceRun,
+    seed: u64,
+    precision: u32,
+    certified: &str,
+) -> serde_json::Value {
     let sci = |v: &rug::Float| equal_power::numeric::sci(v, 20);
     let checks: Vec<serde_json::Value> = run
         .evaluations
@@ -875,6 +889,7 @@ fn provenance_of(run: &runner::InstanceRun, seed: u64, precision: u32) -> serde_
         "version": env!("CARGO_PKG_VERSION"),
         "git_commit": equal_power::records::git_commit(),
         "violated_checks": checks,
+        "certified_verdict": certified,
     })
 }
 
