@@ -138,9 +138,12 @@ pub fn summary(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
         .iter()
         .map(|l| {
             let t = tally(l.number, runs, |_| true);
+            let c = certified_report::tally(l.number, runs);
             let mut row = vec![l.number.to_string(), l.name.to_string()];
             row.extend(counts(&t));
             row.push(tightest_cell(&t));
+            row.push(c.holds.to_string());
+            row.push(c.violated.to_string());
             row
         })
         .collect();
@@ -155,6 +158,8 @@ pub fn summary(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
             "unmet",
             "proof step violated",
             "smallest margin",
+            "certified holds",
+            "certified violated",
         ],
         rows,
     )
@@ -329,6 +334,9 @@ smallest-margin column, which would always read 0.\n\
 display of the proof, a literal reading of a typo, or a supporting cross-check; the column \
 \"proof step violated\" counts the instances where some [step] fails, which points at a line \
 of the proof without falsifying the statement.\n\
+- The last two columns of the summary count the *certified* verdicts: both sides enclosed \
+in interval arithmetic around a proven enclosure of the exact fixed point, with no error \
+bound (section \"Certified verdicts\" below says what is and is not certified, and why).\n\
 - Every instance can be rerun: `equal-power check --instance FILE` on its JSON \
 (in results.json under `instances[k].instance`).\n";
 
