@@ -395,15 +395,18 @@ fn krawczyk_box(map: &Aggregates, z_tilde: &[Float]) -> Result<(Vec<Interval>, u
     let (y_int, centre) = newton_point(map, &jac, &point, &residual, dim)?;
 
     // The first box: the Newton correction's size, with a floor of a few
-    // units of roundoff in each coordinate's own scale.
+    // units of roundoff in each coordinate's own scale (an absolute floor
+    // only for a coordinate at 0: one of 2^-248 would swallow a Q_j of
+    // 10^-100, and the box would then hold Q_j = 0).
     let floor = map.ctx.unit_roundoff() << 8u32;
     let mut radius: Vec<Float> = centre
         .iter()
         .zip(z_tilde)
         .map(|(c, z)| {
             let own = Float::with_val(map.ctx.prec(), z.abs_ref()) * &floor;
+            let own = if own.is_zero() { floor.clone() } else { own };
             let correction = (c - &Interval::point(z)).magnitude();
-            (correction * 4u32).max(&own).max(&floor)
+            (correction * 4u32).max(&own)
         })
         .collect();
 
@@ -647,6 +650,33 @@ mod tests {
         if let Ok(e) = enclose(&solved) {
             for j in 0..truth.len() {
                 assert!(e.x[j].intersect(&truth[j]).is_some(), "issue {j}: a second fixed point");
+            }
+        }
+    }
+
+    #[test]
+    fn a_box_closes_at_the_aggregates_own_scale() {
+        // Weights of 10^-100 make Q_j about 10^-100: an absolute floor of
+        // 2^-248 on the first box's radius put Q_j = 0 inside it (r_i then
+        // unbounded), and χ = [0, 10^30]² made Q_j about 10^-54, where twelve
+        // inflations did not close. Both close now, around the solver's point.
+        let triangle = |side: &str, w_lo: &str, w_hi: &str| {
+            fixtures::solve(&format!(
+                r#"{{"name": "scaled", "n": "1e6", "alpha": {}, "gamma": "1/100",
+                "weight_box": {{"min": "{w_lo}", "max": "{w_hi}"}},
+                "outcome_set": {{"box": {{"lo": ["0", "0"], "hi": ["{side}", "{side}"]}}}},
+                "population": {{"types": [
+                    {{"y": ["0", "0"], "w": ["{w_lo}", "{w_hi}"], "mass": "1"}},
+                    {{"y": ["{side}", "0"], "w": ["{w_hi}", "{w_lo}"], "mass": "1"}},
+                    {{"y": ["0", "{side}"], "w": ["{w_lo}", "{w_lo}"], "mass": "1"}}]}}}}"#,
+                fixtures::N_POWER
+            ))
+        };
+        for solved in [triangle("1", "1e-100", "2e-100"), triangle("1e30", "1", "1")] {
+            let e = enclose(&solved).expect("the box closes at 256 bits");
+            for (j, qj) in solved.eq.big_q.iter().enumerate() {
+                assert!(e.big_q[j].is_positive(), "Q_{j} enclosed as {:?}", e.big_q[j]);
+                assert!(e.big_q[j].width() / qj < 1e-60, "Q_{j} enclosed as {:?}", e.big_q[j]);
             }
         }
     }

@@ -158,13 +158,22 @@ impl Interval {
 
     /// The smallest interval holding both.
     pub fn hull(&self, other: &Interval) -> Interval {
-        Interval::from_ends(self.lo.clone().min(&other.lo), self.hi.clone().max(&other.hi))
+        let (lo, hi) = self.widened_to(other);
+        Interval::from_ends(lo.min(&other.lo), hi.max(&other.hi))
+    }
+
+    /// Copies of the ends at the wider of the two precisions. MPFR's min
+    /// and max round the chosen operand to the precision of the first one,
+    /// to nearest, which would move an end inward when `other` has more bits.
+    fn widened_to(&self, other: &Interval) -> (Float, Float) {
+        let prec = self.prec().max(other.prec());
+        (Float::with_val(prec, &self.lo), Float::with_val(prec, &self.hi))
     }
 
     /// The common part, or None when the two are disjoint.
     pub fn intersect(&self, other: &Interval) -> Option<Interval> {
-        let lo = self.lo.clone().max(&other.lo);
-        let hi = self.hi.clone().min(&other.hi);
+        let (lo, hi) = self.widened_to(other);
+        let (lo, hi) = (lo.max(&other.lo), hi.min(&other.hi));
         (lo <= hi).then(|| Interval::from_ends(lo, hi))
     }
 
@@ -197,12 +206,14 @@ impl Interval {
 
     /// max(a, b) pointwise.
     pub fn max(&self, other: &Interval) -> Interval {
-        Interval::from_ends(self.lo.clone().max(&other.lo), self.hi.clone().max(&other.hi))
+        let (lo, hi) = self.widened_to(other);
+        Interval::from_ends(lo.max(&other.lo), hi.max(&other.hi))
     }
 
     /// min(a, b) pointwise.
     pub fn min(&self, other: &Interval) -> Interval {
-        Interval::from_ends(self.lo.clone().min(&other.lo), self.hi.clone().min(&other.hi))
+        let (lo, hi) = self.widened_to(other);
+        Interval::from_ends(lo.min(&other.lo), hi.min(&other.hi))
     }
 
     /// 1/v; the whole line when the interval holds 0.
@@ -457,6 +468,85 @@ mod tests {
                 prop_assert!(holds(&i1.div(&i2), &(p / &q)));
             }
         }
+    }
+
+    /// An end m · 2^e: mantissas up to 63 bits, exponents across ±1100
+    /// decades of bits, and 0.
+    fn end() -> impl Strategy<Value = (i64, i32)> {
+        prop_oneof![1 => Just((0, 0)), 4 => (any::<i64>(), -1100i32..1100), 2 => (-999i64..999, -8i32..8)]
+    }
+
+    fn precision() -> impl Strategy<Value = u32> {
+        prop_oneof![Just(53u32), Just(64u32), Just(256u32)]
+    }
+
+    /// The interval between two ends at `prec` bits (rounded to nearest:
+    /// the ends are whatever MPFR values they become), with its exact ends.
+    fn between(prec: u32, a: (i64, i32), b: (i64, i32)) -> (Interval, Rational, Rational) {
+        let i = Interval::spanning(
+            &(Float::with_val(prec, a.0) << a.1),
+            &(Float::with_val(prec, b.0) << b.1),
+        );
+        let (lo, hi) = (i.lo().to_rational().unwrap(), i.hi().to_rational().unwrap());
+        (i, lo, hi)
+    }
+
+    proptest! {
+        #[test]
+        fn every_operation_encloses_its_exact_result_at_any_scale_and_precision(
+            a in end(), b in end(), c in end(), d in end(), s in 0u32..=8, t in 0u32..=8,
+            pa in precision(), pb in precision(),
+        ) {
+            // Two intervals of mixed signs, magnitudes and precisions, and a
+            // point of each s/8 and t/8 of the way across.
+            let (i1, lo1, hi1) = between(pa, a, b);
+            let (i2, lo2, hi2) = between(pb, c, d);
+            let p = lo1.clone() + (hi1.clone() - &lo1) * Rational::from((s, 8));
+            let q = lo2.clone() + (hi2.clone() - &lo2) * Rational::from((t, 8));
+            prop_assert!(holds(&(&i1 + &i2), &(p.clone() + &q)));
+            prop_assert!(holds(&(&i1 - &i2), &(p.clone() - &q)));
+            prop_assert!(holds(&(&i1 * &i2), &(p.clone() * &q)));
+            prop_assert!(holds(&i1.square(), &(p.clone() * &p)));
+            prop_assert!(holds(&i1.abs(), &p.clone().abs()));
+            prop_assert!(holds(&i1.pow(3), &p.clone().pow(3u32)));
+            let (low, high) = if p <= q { (p.clone(), q.clone()) } else { (q.clone(), p.clone()) };
+            prop_assert!(holds(&i1.max(&i2), &high));
+            prop_assert!(holds(&i1.min(&i2), &low));
+            prop_assert!(holds(&i1.hull(&i2), &p) && holds(&i1.hull(&i2), &q));
+            let q_in_both = lo1 <= q && q <= hi1;
+            match i2.intersect(&i1) {
+                Some(common) => prop_assert!(!q_in_both || holds(&common, &q)),
+                None => prop_assert!(!q_in_both),
+            }
+            // A divisor holding 0 gives the whole line (tested below).
+            if lo2 > 0 || hi2 < 0 {
+                prop_assert!(holds(&i1.div(&i2), &(p.clone() / &q)));
+                prop_assert!(holds(&i2.recip(), &(Rational::from(1) / &q)));
+            }
+            if p >= 0 {
+                // lo³ ≤ p ≤ hi³ brackets the cube root.
+                let root = i1.root(3);
+                prop_assert!(root.lo().to_rational().unwrap().pow(3u32) <= p);
+                prop_assert!(root.hi().to_rational().unwrap().pow(3u32) >= p);
+            }
+        }
+    }
+
+    #[test]
+    fn hull_max_min_and_intersect_keep_the_wider_operands_ends() {
+        // 2^54 + 1 needs 55 bits: rounded to a 53-bit operand's precision
+        // (to nearest, as MPFR's min and max do) it became 2^54, an end
+        // moved inward, so the exact −(2^54 + 1) fell outside the hull.
+        let wide = Float::with_val(64, (Float::with_val(64, 1) << 54u32) + 1u32);
+        let negative_wide = Interval::point(&-wide.clone());
+        let zero = Interval::point(&Float::new(53));
+        let exact = -wide.to_rational().unwrap();
+        assert!(holds(&zero.hull(&negative_wide), &exact));
+        assert!(holds(&zero.min(&negative_wide), &exact));
+        let upper = Interval::point(&wide);
+        let positive = Interval::spanning(&Float::new(53), &Float::with_val(53, 1u64 << 60));
+        assert!(holds(&positive.intersect(&upper).unwrap(), &wide.to_rational().unwrap()));
+        assert!(holds(&zero.max(&upper), &wide.to_rational().unwrap()));
     }
 
     #[test]

@@ -143,3 +143,54 @@ fn the_ladder_stops_at_its_top_precision() {
     let extra = runner::working_context(&ctx(), &solved.instance).prec() - ctx().prec();
     assert_eq!(certs[0].precision, runner::MAX_CERTIFIED_PRECISION + extra);
 }
+
+proptest::proptest! {
+    #![proptest_config(crate::search::config(48, "certified.rs"))]
+
+    /// The exact fixed point is unique in the box, so the same instance
+    /// solved at four times the precision lands in the 256-bit box (x, Q, c
+    /// and λ; the solver's δ carries noise of n times its roundoff, so δ's
+    /// boxes are compared with each other), and certified verdicts agree
+    /// with the float verdicts wherever those are decided.
+    #[test]
+    fn the_box_holds_the_fixed_point_solved_at_four_times_the_precision(
+        instance in crate::strategies::instance(equal_power::search::Space {
+            populations: equal_power::search::Populations::Finite,
+            regime: equal_power::search::Regime::Anywhere,
+        })
+    ) {
+        use equal_power::enclosure::enclose;
+        use equal_power::numeric::Context;
+        use equal_power::solved::solve;
+
+        let instance = instance.validated().unwrap();
+        let at = |bits| runner::working_context(&Context::new(bits).unwrap(), &instance);
+        let solved = solve(&at(256), &instance).unwrap();
+        let fine = solve(&at(1024), &instance).unwrap();
+        let Ok(e) = enclose(&solved) else { return Ok(()) };
+        let name = &instance.name;
+        for j in 0..e.params.m {
+            proptest::prop_assert!(e.x[j].contains(&fine.eq.x[j]), "{name}: x_{j}");
+            proptest::prop_assert!(e.big_q[j].contains(&fine.eq.big_q[j]), "{name}: Q_{j}");
+        }
+        let fine_box = enclose(&fine).unwrap();
+        for (i, p) in fine.programs.iter().enumerate() {
+            proptest::prop_assert!(e.c[i].contains(&fine.eq.c[i]), "{name}: c_{i}");
+            proptest::prop_assert!(e.lambda[i].contains(&p.lambda), "{name}: λ_{i}");
+            for (d, fine_d) in e.delta[i].iter().zip(&fine_box.delta[i]) {
+                proptest::prop_assert!(d.intersect(fine_d).is_some(), "{name}: δ_{i}");
+            }
+        }
+        for lemma in lemmas::registry() {
+            let certified = (lemma.certify)(&solved, &e);
+            let summary =
+                equal_power::certify::LemmaCertificate::of(lemma.number, 256, certified).summary();
+            let float = (lemma.evaluate)(&solved).unwrap().verdict();
+            let contradiction = matches!(
+                (&float, &summary),
+                (Verdict::Holds, Summary::Violated) | (Verdict::Violated, Summary::Holds)
+            );
+            proptest::prop_assert!(!contradiction, "{}: float {float:?}, {summary:?}", lemma.number);
+        }
+    }
+}
