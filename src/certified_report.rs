@@ -22,20 +22,30 @@ pub struct CertifiedTally {
     pub uncertified: usize,
     /// Instances decided only after a retry at a higher precision.
     pub retried: usize,
-    /// Why the uncertified ones are not certified: reason → count.
-    pub reasons: BTreeMap<String, usize>,
+    /// Why the uncertified ones are not certified: reason's category →
+    /// (count, the first reason in full).
+    pub reasons: BTreeMap<String, (usize, String)>,
     /// The largest certified |lhs − rhs| of an equality never refuted, and where.
     pub widest_gap: Option<(rug::Float, String)>,
+    /// The largest such gap relative to the sides (where neither side's
+    /// enclosure holds 0), and where.
+    pub widest_relative_gap: Option<(rug::Float, String)>,
 }
 
 impl CertifiedTally {
-    /// The share of instances whose verdict is certified (holds, violated or unmet), in percent.
+    /// The instances where the lemma may apply: those whose hypotheses are not certainly unmet.
+    pub fn applicable(&self) -> usize {
+        self.instances - self.unmet
+    }
+
+    /// The share of the applicable instances whose statement is certified
+    /// (to hold or to fail), in percent; "—" when none applies.
     pub fn share(&self) -> String {
-        if self.instances == 0 {
+        if self.applicable() == 0 {
             return "—".into();
         }
-        let certified = self.holds + self.violated + self.unmet;
-        format!("{:.0}%", 100.0 * certified as f64 / self.instances as f64)
+        let certified = self.holds + self.violated;
+        format!("{:.0}%", 100.0 * certified as f64 / self.applicable() as f64)
     }
 }
 
@@ -65,16 +75,22 @@ pub fn tally(number: &str, runs: &[RunRecord]) -> CertifiedTally {
             }
             Summary::Uncertified(reason) => {
                 t.uncertified += 1;
-                *t.reasons.entry(category(&reason)).or_default() += 1;
+                let entry = t.reasons.entry(category(&reason)).or_insert((0, reason));
+                entry.0 += 1;
                 false
             }
         };
         if decided && cert.precision > run.precision {
             t.retried += 1;
         }
-        if let Some(gap) = equality_gap(cert) {
+        if let Some((gap, relative)) = equality_gap(cert) {
             if t.widest_gap.as_ref().is_none_or(|(g, _)| gap > *g) {
                 t.widest_gap = Some((gap, run.name.clone()));
+            }
+            if let Some(r) = relative {
+                if t.widest_relative_gap.as_ref().is_none_or(|(g, _)| r > *g) {
+                    t.widest_relative_gap = Some((r, run.name.clone()));
+                }
             }
         }
     }
@@ -82,21 +98,39 @@ pub fn tally(number: &str, runs: &[RunRecord]) -> CertifiedTally {
 }
 
 /// The largest certified |lhs − rhs| over a certificate's equalities that
-/// are not refuted: max(hi(lhs) − lo(rhs), hi(rhs) − lo(lhs)), rounded up.
-fn equality_gap(cert: &LemmaCertificate) -> Option<rug::Float> {
-    use rug::float::Round;
+/// are not refuted, and the largest relative to the larger side (over the
+/// equalities whose two enclosures both exclude 0).
+fn equality_gap(cert: &LemmaCertificate) -> Option<(rug::Float, Option<rug::Float>)> {
     let CertifiedOutcome::Checks(checks) = &cert.outcome else { return None };
-    checks
+    let gaps: Vec<(rug::Float, Option<rug::Float>)> = checks
         .iter()
         .filter(|k| k.relation == crate::verdict::Relation::Eq && k.proven != Proven::Violated)
-        .map(|k| {
-            let prec = k.lhs[1].prec();
-            let up = |a: &rug::Float, b: &rug::Float| {
-                rug::Float::with_val_round(prec, a - b, Round::Up).0
-            };
-            up(&k.lhs[1], &k.rhs[0]).max(&up(&k.rhs[1], &k.lhs[0]))
+        .map(check_gap)
+        .collect();
+    let absolute = gaps.iter().map(|(a, _)| a.clone()).reduce(|a, b| a.max(&b))?;
+    let relative = gaps.into_iter().filter_map(|(_, r)| r).reduce(|a, b| a.max(&b));
+    Some((absolute, relative))
+}
+
+/// One equality's certified gap max(hi(lhs) − lo(rhs), hi(rhs) − lo(lhs)),
+/// rounded up, and the gap over the smallest |side| when no side's enclosure holds 0.
+fn check_gap(k: &CheckCertificate) -> (rug::Float, Option<rug::Float>) {
+    use rug::float::Round;
+    let prec = k.lhs[1].prec();
+    let up = |a: &rug::Float, b: &rug::Float| rug::Float::with_val_round(prec, a - b, Round::Up).0;
+    let gap = up(&k.lhs[1], &k.rhs[0]).max(&up(&k.rhs[1], &k.lhs[0]));
+    let least = |side: &[rug::Float; 2]| {
+        let straddles = side[0] <= 0 && side[1] >= 0;
+        (!straddles).then(|| {
+            let a = rug::Float::with_val(prec, side[0].abs_ref());
+            a.min(&rug::Float::with_val(prec, side[1].abs_ref()))
         })
-        .reduce(|a, b| a.max(&b))
+    };
+    let relative = least(&k.lhs).zip(least(&k.rhs)).map(|(a, b)| {
+        let scale = a.max(&b);
+        rug::Float::with_val_round(prec, &gap / &scale, Round::Up).0
+    });
+    (gap, relative)
 }
 
 /// The short name of a reason, for the per-lemma table; the full reasons
@@ -109,8 +143,10 @@ pub fn short_reason(reason: &str) -> &'static str {
         "continuum of fixed points"
     } else if has("equality") {
         "equality"
-    } else if has("kink") || has("hypothesis not decided") {
+    } else if has("kink") {
         "type on the kink"
+    } else if has("hypothesis not decided") {
+        "hypothesis undecided"
     } else if has("overlap") {
         "enclosures overlap"
     } else if has("not yet encoded") {
@@ -146,15 +182,9 @@ pub fn table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
         .iter()
         .map(|l| {
             let t = tally(l.number, runs);
-            let mut why: BTreeMap<&str, usize> = BTreeMap::new();
-            for (reason, k) in &t.reasons {
-                *why.entry(short_reason(reason)).or_default() += k;
-            }
-            let why: Vec<String> = why.iter().map(|(r, k)| format!("{r} {k}")).collect();
-            let gap = t
-                .widest_gap
-                .as_ref()
-                .map_or("—".into(), |(g, at)| format!("{} ({at})", crate::numeric::sci_up(g, 2)));
+            let why: Vec<String> =
+                short_reasons(&t).iter().map(|(r, k)| format!("{r} {k}")).collect();
+            let gap = gap_cell(&t);
             vec![
                 l.number.to_string(),
                 t.instances.to_string(),
@@ -177,28 +207,50 @@ pub fn table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
             "certified violated",
             "certainly unmet",
             "uncertified",
-            "certified share",
+            "certified share of the applicable",
             "decided on retry",
             "why not certified (instances)",
-            "equality: widest certified |lhs − rhs|",
+            "equalities: widest certified gap, absolute; relative",
         ],
         rows,
     )
 }
 
-/// Every distinct reason for an uncertified verdict, with its short name and count.
+/// The reasons of a tally by short name, with their counts.
+fn short_reasons(t: &CertifiedTally) -> BTreeMap<&'static str, usize> {
+    let mut why = BTreeMap::new();
+    for (reason, (k, _)) in &t.reasons {
+        *why.entry(short_reason(reason)).or_default() += k;
+    }
+    why
+}
+
+/// "abs (instance); rel (instance)" for the widest equality gaps, "—" without equalities.
+fn gap_cell(t: &CertifiedTally) -> String {
+    let cell = |g: &Option<(rug::Float, String)>| {
+        g.as_ref().map(|(g, at)| format!("{} ({at})", crate::numeric::sci_up(g, 2)))
+    };
+    match (cell(&t.widest_gap), cell(&t.widest_relative_gap)) {
+        (None, _) => "—".into(),
+        (Some(a), None) => format!("{a}; —"),
+        (Some(a), Some(r)) => format!("{a}; {r}"),
+    }
+}
+
+/// Every distinct reason for an uncertified verdict: its short name, one
+/// occurrence in full, and how many lemma-instance pairs it covers.
 fn reasons_table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
-    let mut all: BTreeMap<String, usize> = BTreeMap::new();
+    let mut all: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for l in lemmas {
-        for (reason, k) in tally(l.number, runs).reasons {
-            *all.entry(reason).or_default() += k;
+        for (category, (k, example)) in tally(l.number, runs).reasons {
+            all.entry(category).or_insert((0, example)).0 += k;
         }
     }
     let rows = all
-        .into_iter()
-        .map(|(reason, k)| vec![short_reason(&reason).to_string(), reason, k.to_string()])
+        .into_values()
+        .map(|(k, example)| vec![short_reason(&example).to_string(), example, k.to_string()])
         .collect();
-    Table::new(&["short name", "reason", "lemma-instance pairs"], rows)
+    Table::new(&["short name", "reason (one occurrence)", "lemma-instance pairs"], rows)
 }
 
 /// Float verdicts against certified ones, over every lemma on every run.
@@ -277,6 +329,23 @@ pub fn disagreements(runs: &[RunRecord]) -> Vec<Disagreement> {
     out
 }
 
+/// Every (lemma, instance, certified verdict) whose float verdict is undecided
+/// while the certified one holds or fails.
+fn resolved_undecided(runs: &[RunRecord]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for run in runs {
+        for (number, eval) in &run.evaluations {
+            let Some(cert) = certificate(run, number) else { continue };
+            let summary = cert.summary();
+            let decided = matches!(summary, Summary::Holds | Summary::Violated);
+            if eval.verdict() == Verdict::Undecided && decided {
+                out.push((number.clone(), run.name.clone(), summary_name(&summary)));
+            }
+        }
+    }
+    out
+}
+
 /// The Markdown section of REPORT.md.
 pub fn section(lemmas: &[Lemma], runs: &[RunRecord]) -> String {
     let mut md = String::from("\n## Certified verdicts\n\n");
@@ -288,6 +357,14 @@ pub fn section(lemmas: &[Lemma], runs: &[RunRecord]) -> String {
     md.push_str("\n\nFloat verdicts (rows) against certified verdicts (columns):\n\n");
     md.push_str(&cross_table(runs).markdown());
     md.push_str("\n\n");
+    let resolved = resolved_undecided(runs);
+    if !resolved.is_empty() {
+        md.push_str("Float evaluations left undecided that the enclosures decide:\n\n");
+        for (number, instance, summary) in &resolved {
+            md.push_str(&format!("- {number} on \"{instance}\": certified {summary}\n"));
+        }
+        md.push('\n');
+    }
     let found = disagreements(runs);
     if found.is_empty() {
         md.push_str(
@@ -313,13 +390,27 @@ contain an exact fixed point (Krawczyk's test on the aggregates (Q, x), a Brouwe
 multiplier in a bracket of certified sign changes, and each statement's two sides are then \
 computed in interval arithmetic with outward rounding (src/enclosure.rs, src/certify.rs). A \
 certified verdict needs no error bound: *holds* when the enclosures are ordered as the statement \
-says, *violated* when they are ordered the other way. Checks the enclosures leave open are retried \
-with the instance solved again at 2, 4 and 8 times the precision (up to 2048 bits plus the bits \
-for n). A density is never certified (its quadrature error is estimated, not bounded), and an \
-equality never is (an enclosure has width; it can only be refuted, and its certified gap is \
-given per instance in results.json).\n";
+says, *violated* when they are ordered the other way; *certainly unmet* when a hypothesis \
+certainly fails (that is not a pass: nothing was proven about the statement). The *certified \
+share* is taken over the instances whose hypotheses are not certainly unmet. Lemmas left open \
+for a reason more bits could settle are retried with the instance solved again at the \
+requested precision doubled, until 2048 bits (256 → 512 → 1024 → 2048 by default; each plus \
+the bits the runner adds for n); *decided on retry* counts the instances decided that way. \
+A density is never certified (its quadrature error is estimated, not bounded). An equality \
+holds only when both sides are the same exact point; otherwise an enclosure has width, so it \
+can be refuted but not proven, and the table gives the widest certified gap |lhs − rhs| over \
+the instances, absolute and relative to the smaller side (where no side's enclosure holds 0); \
+per instance it is in results.json and in the certified column of `check --instance`.\n";
 
-/// The one-word name of a certified summary.
+/// A certified summary with its reason in full, for results.json and messages.
+pub fn summary_text(s: &Summary) -> String {
+    match s {
+        Summary::Uncertified(reason) => format!("uncertified ({reason})"),
+        other => summary_name(other),
+    }
+}
+
+/// The one-word name of a certified summary (a reason by its category).
 pub fn summary_name(s: &Summary) -> String {
     match s {
         Summary::Holds => "holds".into(),
@@ -336,26 +427,24 @@ pub fn lemma_line(number: &str, runs: &[RunRecord]) -> String {
         return String::new();
     }
     let mut line = format!(
-        "Certified on {} of {} instances ({}): holds {}, violated {}, certainly unmet {}",
-        t.holds + t.violated + t.unmet,
+        "Certified: of {} instances, {} certainly miss a hypothesis; of the {} others, {} are \
+         certified ({}): holds {}, violated {}",
         t.instances,
+        t.unmet,
+        t.applicable(),
+        t.holds + t.violated,
         t.share(),
         t.holds,
-        t.violated,
-        t.unmet
+        t.violated
     );
-    if !t.reasons.is_empty() {
-        let mut why: BTreeMap<&str, usize> = BTreeMap::new();
-        for (reason, k) in &t.reasons {
-            *why.entry(short_reason(reason)).or_default() += k;
-        }
-        let why: Vec<String> = why.iter().map(|(r, k)| format!("{r} ({k})")).collect();
+    let why: Vec<String> = short_reasons(&t).iter().map(|(r, k)| format!("{r} ({k})")).collect();
+    if !why.is_empty() {
         line.push_str(&format!("; not certified: {}", why.join(", ")));
     }
-    if let Some((gap, at)) = &t.widest_gap {
-        let gap = crate::numeric::sci_up(gap, 2);
+    if t.widest_gap.is_some() {
         line.push_str(&format!(
-            "; no equality refuted, widest certified |lhs − rhs| {gap} on \"{at}\""
+            "; no equality refuted, widest certified gap (absolute; relative) {}",
+            gap_cell(&t)
         ));
     }
     line.push_str(".\n\n");
@@ -379,10 +468,16 @@ pub fn json(run: &RunRecord) -> Value {
                         .take(KEPT_CHECKS)
                         .map(check_json)
                         .collect();
-                    json!({ "checks": checks.len(), "certified_holds": held, "others": kept })
+                    let omitted = checks.len() - held - kept.len();
+                    json!({
+                        "checks": checks.len(),
+                        "certified_holds": held,
+                        "others": kept,
+                        "others_omitted": omitted,
+                    })
                 }
             };
-            let verdict = summary_name(&c.summary());
+            let verdict = summary_text(&c.summary());
             (
                 c.number.clone(),
                 json!({ "verdict": verdict, "precision": c.precision, "detail": detail }),
@@ -418,6 +513,13 @@ pub fn check_cell(cert: &LemmaCertificate, label: &str) -> String {
             Some(k) => match &k.proven {
                 Proven::Holds => "holds".into(),
                 Proven::Violated => "violated".into(),
+                Proven::Open { .. } if k.relation == crate::verdict::Relation::Eq => {
+                    let (gap, relative) = check_gap(k);
+                    let relative = relative.map_or(String::new(), |r| {
+                        format!(", {} relative", crate::numeric::sci_up(&r, 2))
+                    });
+                    format!("not refuted, gap ≤ {}{relative}", crate::numeric::sci_up(&gap, 2))
+                }
                 Proven::Open { reason, .. } => format!("open ({})", category(reason)),
             },
             None => "—".into(),
@@ -436,6 +538,7 @@ mod tests {
     use crate::interval::Interval;
     use crate::numeric::Context;
     use crate::verdict::Relation;
+    use rug::Float;
 
     fn iv(lo: i64, hi: i64) -> Interval {
         let ctx = Context::new(64).unwrap();
@@ -460,6 +563,12 @@ mod tests {
         ];
         let cert = LemmaCertificate::of("X", 64, Certification::Checks(checks));
         // "a": max(1 − 1, 3 − 0) = 3; "b" is refuted; "c" is no equality.
-        assert_eq!(equality_gap(&cert).unwrap(), 3);
+        // [0, 1] holds 0, so "a" has no relative gap.
+        assert_eq!(equality_gap(&cert).unwrap(), (Float::with_val(64, 3), None));
+        let apart = vec![Enclosed::new("d", iv(2, 4), Relation::Eq, iv(3, 8))];
+        let cert = LemmaCertificate::of("X", 64, Certification::Checks(apart));
+        // Gap max(4 − 3, 8 − 2) = 6, over max(min |lhs|, min |rhs|) = 3.
+        let (gap, relative) = equality_gap(&cert).unwrap();
+        assert_eq!((gap, relative.unwrap()), (Float::with_val(64, 6), Float::with_val(64, 2)));
     }
 }

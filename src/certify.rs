@@ -7,9 +7,10 @@
 //!
 //! - `a ≤ b` holds when hi(a) ≤ lo(b), and is violated when lo(a) > hi(b);
 //!   `a < b` holds when hi(a) < lo(b), and is violated when lo(a) ≥ hi(b);
-//! - `a = b` is violated when the enclosures are disjoint; it is never
-//!   certified to hold (an enclosure has width), so an equality that is
-//!   not refuted is reported with the certified bound on |a − b|;
+//! - `a = b` is violated when the enclosures are disjoint, and holds only
+//!   when both are the same single point (both sides exact); otherwise an
+//!   enclosure has width, so an equality that is not refuted is reported
+//!   with the certified bound on |a − b|;
 //! - otherwise the check is open, with the reason.
 //!
 //! Hypotheses are decided the same way: one that depends on which side of
@@ -88,6 +89,11 @@ impl Enclosed {
         if self.lhs.strictly(&self.rhs).is_some() {
             return Proven::Violated;
         }
+        // Two enclosures that are one and the same point (both sides exact,
+        // as 0 = 0 for a single type) do prove the equality.
+        if self.lhs.lo() == self.lhs.hi() && self.lhs == self.rhs {
+            return Proven::Holds;
+        }
         let gap = (&self.lhs - &self.rhs).magnitude();
         open(
             &format!(
@@ -148,7 +154,11 @@ impl Hypotheses {
         if !self.uncertain.is_empty() {
             let names = self.uncertain.join("; ");
             return Some(Certification::Uncertified {
-                reason: format!("hypothesis not decided by the enclosures: {names}"),
+                reason: format!(
+                    "hypothesis not decided by the enclosures: {names} (it depends on a type \
+                     whose side of the kink √r_i = α, or whose constraint's tightness, the \
+                     enclosures leave open)"
+                ),
                 precision_may_help: true,
             });
         }
@@ -442,6 +452,7 @@ mod tests {
     fn an_equality_is_refuted_or_bounded_never_proven() {
         let eq = |a, b| Enclosed::new("t", a, Relation::Eq, b).proven();
         assert_eq!(eq(iv(0, 1), iv(2, 3)), Proven::Violated);
+        assert_eq!(eq(iv(1, 1), iv(1, 1)), Proven::Holds);
         match eq(iv(0, 1), iv(1, 2)) {
             Proven::Open { reason, precision_may_help } => {
                 assert!(reason.contains("|lhs − rhs| ≤ 2"), "{reason}");

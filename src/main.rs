@@ -76,6 +76,10 @@ struct Cli {
 enum Command {
     /// Runs the default suite (or one instance file): one summary row per lemma, or every check.
     ///
+    /// Each lemma gets a float verdict (margin against an error bound) and a
+    /// certified one (both sides enclosed around a proven enclosure of the
+    /// exact fixed point; README "Certified verdicts").
+    ///
     /// Example: equal-power check --instance my-instance.json --lemma C.6
     ///
     /// Example: equal-power check --family triangle --format latex
@@ -92,16 +96,17 @@ enum Command {
         #[arg(long, default_value_t = SUITE_SEED)]
         seed: u64,
         /// Only these families of the suite (triangle, one-dimensional, ...).
-        #[arg(long = "family")]
+        #[arg(long = "family", conflicts_with = "instance")]
         families: Vec<String>,
         /// Run only the suite instances of shard K of N (index ≡ K−1 mod N).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "instance")]
         shard: Option<String>,
         /// Save the exact records of the run (a shard's input to `merge`).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "instance")]
         save: Option<PathBuf>,
-        /// Also write the suite's REPORT.md and results.json into this directory.
-        #[arg(long)]
+        /// Also write the suite's REPORT.md and results.json into this directory
+        /// (for one instance file, `--format json` prints its checks instead).
+        #[arg(long, conflicts_with = "instance")]
         out: Option<PathBuf>,
     },
     /// Merges the records of the shards of one run into one report.
@@ -149,7 +154,7 @@ enum Command {
     Describe { lemma: Option<String> },
     /// Runs the default suite, the rate sweeps and a search; writes REPORT.md and results.json.
     ///
-    /// Also writes RATES.md, rates.csv, rates/*.svg, SEARCH.md and search/.
+    /// REPORT.md gives every lemma's float and certified verdicts. Also writes RATES.md, rates.csv, rates/*.svg, SEARCH.md and search/.
     /// Example: equal-power report --out reports
     Report {
         /// Directory to write into.
@@ -405,7 +410,7 @@ fn check_file(set: &Settings, path: &std::path::Path, keys: &[String]) -> Result
         );
         say_raw!("{}", report::instance_table(&lemmas, &record));
     } else {
-        say_raw!("{}", report::instance_checks(&lemmas, &record).render(set.format));
+        say!("{}", report::instance_checks(&lemmas, &record).render(set.format));
     }
     Ok(runner::any_violation(std::slice::from_ref(&record)))
 }
