@@ -159,10 +159,84 @@ fn latex_cell(cell: &str) -> String {
             '~' => out.push_str("\\textasciitilde{}"),
             '^' => out.push_str("\\textasciicircum{}"),
             '|' => out.push_str("\\textbar{}"),
-            _ => out.push(ch),
+            '—' => out.push_str("---"),
+            '–' => out.push_str("--"),
+            _ => match math_symbol(ch) {
+                Some(tex) => {
+                    out.push_str("\\ensuremath{");
+                    out.push_str(tex);
+                    out.push('}');
+                }
+                None => out.push(ch),
+            },
         }
     }
     out
+}
+
+/// The TeX for a symbol the crate's labels use, so that pdflatex (which
+/// has no Unicode math) typesets every cell; `\ensuremath` works in text.
+fn math_symbol(ch: char) -> Option<&'static str> {
+    Some(match ch {
+        '≤' => "\\le",
+        '≥' => "\\ge",
+        '≠' => "\\ne",
+        '≈' => "\\approx",
+        '√' => "\\surd",
+        '∫' => "\\int",
+        '∂' => "\\partial",
+        'Σ' => "\\Sigma",
+        'Γ' => "\\Gamma",
+        '‖' => "\\|",
+        '∈' => "\\in",
+        '∉' => "\\notin",
+        '∀' => "\\forall",
+        '∃' => "\\exists",
+        '→' => "\\to",
+        '∞' => "\\infty",
+        '·' => "\\cdot",
+        '×' => "\\times",
+        '−' => "-",
+        '′' => "'",
+        '″' => "''",
+        '²' => "^2",
+        '³' => "^3",
+        '⁴' => "^4",
+        '⁻' => "^-",
+        '¹' => "^1",
+        '₁' => "_1",
+        '₂' => "_2",
+        '⌈' => "\\lceil",
+        '⌉' => "\\rceil",
+        // A combining hat, as in N̂: a hat over the previous letter would
+        // need the letter; \hat{} alone marks it.
+        '\u{302}' => "\\hat{}",
+        'α' => "\\alpha",
+        'β' => "\\beta",
+        'γ' => "\\gamma",
+        'δ' => "\\delta",
+        'ε' => "\\varepsilon",
+        'η' => "\\eta",
+        'λ' => "\\lambda",
+        'π' => "\\pi",
+        'ρ' => "\\rho",
+        'τ' => "\\tau",
+        'φ' => "\\varphi",
+        'χ' => "\\chi",
+        'Δ' => "\\Delta",
+        'Ω' => "\\Omega",
+        'ℓ' => "\\ell",
+        '∇' => "\\nabla",
+        '≡' => "\\equiv",
+        '∅' => "\\emptyset",
+        '…' => "\\dots",
+        '½' => "\\tfrac12",
+        '⁶' => "^6",
+        'ᵀ' => "^T",
+        '\u{304}' => "\\bar{}",
+        '\u{303}' => "\\tilde{}",
+        _ => return None,
+    })
 }
 
 /// Returns `cell` in TeX math when it is a number in `sci`'s form.
@@ -213,7 +287,17 @@ mod tests {
         assert!(tex.contains("\\toprule") && tex.contains("\\bottomrule"), "{tex}");
         assert!(tex.contains("$1.5\\times 10^{-7}$"), "{tex}");
         assert!(tex.contains("$\\le$") && !tex.contains('≤'), "{tex}");
-        assert!(tex.contains("r(i\\_ℓ)"), "{tex}");
+        assert!(tex.contains("r(i\\_\\ensuremath{\\ell})"), "{tex}");
+    }
+
+    #[test]
+    fn latex_cells_are_ascii_so_pdflatex_typesets_them() {
+        // Every symbol the crate's labels use, in one cell.
+        let symbols =
+            "² − √ δ ‖ ∫ γ α λ Σ ℓ ⁻ ¹ η N̂ ≤ β ⁴ ≥ τ ε ₂ ∈ ∂ ³ Δ ∉ — ∇ · ⁶ … ᵀ ρ ½ χ ≡ x̄ \
+                       ≠ ≈ ∀ – π Ω Γ x̃ ∞ ∅ ∃ →";
+        let tex = latex_cell(symbols);
+        assert!(tex.is_ascii(), "{tex}");
     }
 
     #[test]
