@@ -301,14 +301,6 @@ impl Interval {
     fn exact_at(prec: u32, r: &Rational) -> Interval {
         Interval { lo: down!(prec, r), hi: up!(prec, r) }
     }
-
-    /// Widens the interval by `relative` times its magnitude on each side
-    /// (ε-inflation, for growing a box that a map should send into itself).
-    pub fn inflated(&self, relative: &Float) -> Interval {
-        let prec = self.prec();
-        let pad = up!(prec, self.magnitude() * relative);
-        Interval::from_ends(down!(prec, &self.lo - &pad), up!(prec, &self.hi + &pad))
-    }
 }
 
 impl Neg for &Interval {
