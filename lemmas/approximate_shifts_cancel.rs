@@ -228,12 +228,18 @@ pub fn instead_of_checks(hypotheses: &mut Hypotheses, e: &Enclosure) -> Option<C
     if let Some(Certification::Unmet(_)) = verdict {
         return verdict;
     }
-    if let Some(i) = e.normal.iter().position(Option::is_none) {
+    let undecided: Vec<String> = (0..e.normal.len())
+        .filter(|&i| e.normal[i].is_none())
+        .map(|i| (i + 1).to_string())
+        .collect();
+    if !undecided.is_empty() {
+        let (noun, pronoun) =
+            if undecided.len() == 1 { ("type", "it is") } else { ("types", "they are") };
         return Some(Certification::Uncertified {
             reason: format!(
-                "type {} may lie on either side of the kink √r_i = α: whether it is in N̂ \
-                 is undecided",
-                i + 1
+                "{noun} {} may lie on either side of the kink √r_i = α: whether {pronoun} in \
+                 N̂ is undecided",
+                undecided.join(", ")
             ),
             precision_may_help: true,
         });

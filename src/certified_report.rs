@@ -97,6 +97,16 @@ pub fn tally(number: &str, runs: &[RunRecord]) -> CertifiedTally {
     t
 }
 
+/// A tally's reasons for results.json: each category's count with one occurrence in full.
+pub fn reasons_json(t: &CertifiedTally) -> Value {
+    let rows: Vec<Value> = t
+        .reasons
+        .values()
+        .map(|(count, example)| json!({ "reason": example, "count": count }))
+        .collect();
+    Value::Array(rows)
+}
+
 /// The largest certified |lhs − rhs| over a certificate's equalities that
 /// are not refuted, and the largest relative to the larger side (over the
 /// equalities whose two enclosures both exclude 0).
@@ -248,7 +258,13 @@ fn reasons_table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
     }
     let rows = all
         .into_values()
-        .map(|(k, example)| vec![short_reason(&example).to_string(), example, k.to_string()])
+        .map(|(k, example)| {
+            // An equality's reason carries one instance's gap; the table
+            // above gives the widest, so the example stops before it.
+            let shown =
+                if short_reason(&example) == "equality" { category(&example) } else { example };
+            vec![short_reason(&shown).to_string(), shown, k.to_string()]
+        })
         .collect();
     Table::new(&["short name", "reason (one occurrence)", "lemma-instance pairs"], rows)
 }
@@ -415,7 +431,7 @@ pub fn summary_name(s: &Summary) -> String {
     match s {
         Summary::Holds => "holds".into(),
         Summary::Violated => "violated".into(),
-        Summary::Unmet => "hypothesis unmet".into(),
+        Summary::Unmet => "hypothesis certainly unmet".into(),
         Summary::Uncertified(reason) => format!("uncertified ({})", category(reason)),
     }
 }
@@ -520,13 +536,13 @@ pub fn check_cell(cert: &LemmaCertificate, label: &str) -> String {
                     });
                     format!("not refuted, gap ≤ {}{relative}", crate::numeric::sci_up(&gap, 2))
                 }
-                Proven::Open { reason, .. } => format!("open ({})", category(reason)),
+                Proven::Open { reason, .. } => format!("open ({reason})"),
             },
             None => "—".into(),
         },
-        CertifiedOutcome::Unmet(_) => "hypothesis unmet".into(),
+        CertifiedOutcome::Unmet(_) => "hypothesis certainly unmet".into(),
         CertifiedOutcome::Uncertified { reason, .. } => {
-            format!("uncertified ({})", category(reason))
+            format!("uncertified ({reason})")
         }
     }
 }

@@ -186,7 +186,7 @@ pub fn instance_table(lemmas: &[Lemma], run: &RunRecord) -> String {
         let cert = certified_report::certificate(run, lemma.number);
         out.push_str(&format!("\n{} {}: {}", lemma.number, lemma.name, eval.verdict().name()));
         if let Some(c) = cert {
-            let name = certified_report::summary_name(&c.summary());
+            let name = certified_report::summary_text(&c.summary());
             out.push_str(&format!(" (certified: {name}, at {} bits)", c.precision));
         }
         out.push('\n');
@@ -582,7 +582,7 @@ pub fn results_json(p: &Provenance, lemmas: &[Lemma], runs: &[RunRecord]) -> Val
                     "unmet": c.unmet,
                     "uncertified": c.uncertified,
                     "decided_on_retry": c.retried,
-                    "reasons": c.reasons,
+                    "reasons": certified_report::reasons_json(&c),
                 },
                 "number": l.number,
                 "name": l.name,

@@ -14,6 +14,7 @@ use crate::certify::{Certification, LemmaCertificate};
 use crate::enclosure::enclose;
 use crate::error::{Error, Result};
 use crate::families::Member;
+use crate::lemmas::hypotheses::HAS_DENSITY;
 use crate::lemmas::Lemma;
 use crate::numeric::Context;
 use crate::shard::{self, Shard};
@@ -211,6 +212,7 @@ pub fn certify_instance(
     lemmas: &[Lemma],
 ) -> Vec<LemmaCertificate> {
     let instance = &solved.instance;
+    let is_finite = matches!(instance.population, crate::population::Population::Finite(_));
     let mut certificates: Vec<Option<LemmaCertificate>> = vec![None; lemmas.len()];
     let mut attempt = std::borrow::Cow::Borrowed(solved);
     let mut bits = requested.prec();
@@ -223,6 +225,11 @@ pub fn certify_instance(
             }
             let certification = match &enclosure {
                 Ok(e) => (lemma.certify)(&attempt, e),
+                // Whether p has a density is a fact of the instance: a
+                // finite population misses that hypothesis with or without a box.
+                Err(_) if lemma.hypotheses.contains(&HAS_DENSITY) && is_finite => {
+                    Certification::Unmet(vec![HAS_DENSITY.to_string()])
+                }
                 Err(why) => Certification::Uncertified {
                     reason: format!("no certified box: {}", why.reason),
                     precision_may_help: why.precision_may_help,
@@ -231,13 +238,19 @@ pub fn certify_instance(
             certificates[k] = Some(LemmaCertificate::of(lemma.number, prec, certification));
         }
 
-        let open = certificates.iter().flatten().any(LemmaCertificate::worth_retrying);
+        let open = certificates.iter().flatten().filter(|c| c.worth_retrying()).count();
         bits = bits.saturating_mul(2);
-        if !open || bits > MAX_CERTIFIED_PRECISION {
+        if open == 0 || bits > MAX_CERTIFIED_PRECISION {
             break;
         }
         let Ok(ctx) = Context::new(bits) else { break };
         let ctx = working_context(&ctx, instance);
+        log::info!(
+            "instance \"{}\": {open} lemma(s) left open by the enclosures at {prec} bits; \
+             certified retry with the precision doubled, at {} bits",
+            instance.name,
+            ctx.prec()
+        );
         match solved::solve(&ctx, instance) {
             Ok(next) => attempt = std::borrow::Cow::Owned(next),
             Err(e) => {
