@@ -256,7 +256,7 @@ pub(crate) mod tests {
     use crate::certify::Proven;
     use crate::lemmas::hypotheses as h;
     use crate::numeric::Context;
-    use crate::verdict::{Role, Verdict};
+    use crate::verdict::Verdict;
 
     /// Solves an instance given as JSON text at 256 bits.
     pub(crate) fn solve_json(json: &str) -> Solved {
@@ -434,10 +434,7 @@ pub(crate) mod tests {
         }
     }
 
-    /// Encloses a solved instance (every finite fixture here closes).
-    pub(crate) fn enclosed(s: &Solved) -> Enclosure {
-        crate::enclosure::enclose(s).expect("the box closes")
-    }
+    pub(crate) use crate::fixtures::{certified_checks, enclosed, statement_labels};
 
     /// Asserts that the certified lemma is unmet, naming each hypothesis it
     /// lists, on the enclosure of that hypothesis's breaker.
@@ -457,19 +454,6 @@ pub(crate) mod tests {
                 other => panic!("{name}: {other:?}"),
             }
         }
-    }
-
-    /// Returns a certification's checks, failing on any other outcome.
-    pub(crate) fn certified_checks(c: Certification) -> Vec<Enclosed> {
-        match c {
-            Certification::Checks(checks) => checks,
-            other => panic!("expected checks, got {other:?}"),
-        }
-    }
-
-    /// Returns the labels of an evaluation's statement checks (not its proof steps).
-    pub(crate) fn statement_labels(e: &Evaluation) -> Vec<String> {
-        e.checks.iter().filter(|c| c.role == Role::Statement).map(|c| c.label.clone()).collect()
     }
 
     /// Asserts that a certified upper bound's left side is positive and

@@ -314,14 +314,7 @@ mod tests {
 
     /// Asserts that every certified check holds, with evaluate's statement labels.
     fn assert_certified(s: &Solved) -> Vec<Enclosed> {
-        let e = fixtures::enclosed(s);
-        let checks = fixtures::certified_checks(certify(s, &e));
-        let labels: Vec<String> = checks.iter().map(|k| k.label.clone()).collect();
-        assert_eq!(labels, fixtures::statement_labels(&evaluate(s).unwrap()));
-        for k in &checks {
-            assert_eq!(k.proven(), Proven::Holds, "{}", k.label);
-        }
-        checks
+        crate::fixtures::assert_certified_holds(s, certify, evaluate)
     }
 
     #[test]

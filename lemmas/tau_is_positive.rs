@@ -311,18 +311,10 @@ mod tests {
 
     #[test]
     fn certified_tau_is_positive_on_the_triangles() {
-        use crate::certify::Proven;
         use crate::fixtures;
         let weighted = fixtures::solve(&fixtures::weighted_triangle("1e6", "1/100"));
         for s in [fixtures::triangle("1e4", fixtures::N_POWER, "0"), weighted, solved(LINE)] {
-            let Certification::Checks(checks) = certified(&s) else { panic!("not certified") };
-            for check in &checks {
-                assert_eq!(check.proven(), Proven::Holds, "{}", check.label);
-            }
-            let e = evaluate(&s).unwrap();
-            let labels: Vec<&str> = e.statement_checks().iter().map(|c| c.label.as_str()).collect();
-            let certified: Vec<&str> = checks.iter().map(|c| c.label.as_str()).collect();
-            assert_eq!(certified, labels);
+            fixtures::assert_certified_holds(&s, certify, evaluate);
         }
     }
 

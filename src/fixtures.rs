@@ -53,3 +53,39 @@ pub fn segment(epsilon: &str, alpha: &str) -> Solved {
         "epsilon": "{epsilon}"}}"#
     ))
 }
+
+/// Encloses a solved instance, failing the test when its box does not close.
+pub fn enclosed(s: &Solved) -> crate::enclosure::Enclosure {
+    crate::enclosure::enclose(s).unwrap_or_else(|why| panic!("the box does not close: {why:?}"))
+}
+
+/// Returns a certification's checks, failing on any other outcome.
+pub fn certified_checks(c: crate::certify::Certification) -> Vec<crate::certify::Enclosed> {
+    match c {
+        crate::certify::Certification::Checks(checks) => checks,
+        other => panic!("expected checks, got {other:?}"),
+    }
+}
+
+/// Returns the labels of an evaluation's statement checks.
+pub fn statement_labels(e: &crate::verdict::Evaluation) -> Vec<String> {
+    e.statement_checks().iter().map(|c| c.label.clone()).collect()
+}
+
+/// Certifies a lemma on `s` and asserts what every certified test of a
+/// statement starts from: each check is proven to hold, and the checks
+/// carry the labels `evaluate` gives the statement, in the same order
+/// (so the report can pair the two verdicts).
+pub fn assert_certified_holds(
+    s: &Solved,
+    certify: fn(&Solved, &crate::enclosure::Enclosure) -> crate::certify::Certification,
+    evaluate: fn(&Solved) -> crate::Result<crate::verdict::Evaluation>,
+) -> Vec<crate::certify::Enclosed> {
+    let checks = certified_checks(certify(s, &enclosed(s)));
+    for k in &checks {
+        assert_eq!(k.proven(), crate::certify::Proven::Holds, "{}", k.label);
+    }
+    let labels: Vec<String> = checks.iter().map(|k| k.label.clone()).collect();
+    assert_eq!(labels, statement_labels(&evaluate(s).unwrap()));
+    checks
+}
