@@ -220,29 +220,16 @@ fn certified_pull(e: &Enclosure, i: usize, j: usize) -> Interval {
 
 /// Returns what a lemma of Appendix D reports instead of its checks, if
 /// anything: unmet when a hypothesis certainly fails; uncertified, naming
-/// the type, when some type may lie on either side of the clamp's kink (its
-/// side decides N̂, over which the statements range); uncertified when a
-/// hypothesis is undecided.
+/// the types, when some may lie on either side of the clamp's kink (their
+/// side decides N̂, over which the statements range: [`certify::normal_types`]);
+/// uncertified when a hypothesis is undecided.
 pub fn instead_of_checks(hypotheses: &mut Hypotheses, e: &Enclosure) -> Option<Certification> {
     let verdict = hypotheses.verdict();
     if let Some(Certification::Unmet(_)) = verdict {
         return verdict;
     }
-    let undecided: Vec<String> = (0..e.normal.len())
-        .filter(|&i| e.normal[i].is_none())
-        .map(|i| (i + 1).to_string())
-        .collect();
-    if !undecided.is_empty() {
-        let (noun, pronoun) =
-            if undecided.len() == 1 { ("type", "it is") } else { ("types", "they are") };
-        return Some(Certification::Uncertified {
-            reason: format!(
-                "{noun} {} may lie on either side of the kink √r_i = α: whether {pronoun} in \
-                 N̂ is undecided",
-                undecided.join(", ")
-            ),
-            precision_may_help: true,
-        });
+    if let Err(undecided) = certify::normal_types(e) {
+        return Some(undecided);
     }
     verdict
 }

@@ -269,22 +269,64 @@ fn reasons_table(lemmas: &[Lemma], runs: &[RunRecord]) -> Table {
     Table::new(&["short name", "reason (one occurrence)", "lemma-instance pairs"], rows)
 }
 
-/// Float verdicts against certified ones, over every lemma on every run.
-fn cross_table(runs: &[RunRecord]) -> Table {
-    let floats = [Verdict::Holds, Verdict::Violated, Verdict::Undecided, Verdict::Unmet];
-    let mut counts = [[0usize; 4]; 4];
+/// One lemma on one run with both its verdicts.
+pub struct Pair {
+    pub number: String,
+    pub instance: String,
+    pub float: Verdict,
+    pub certified: Summary,
+}
+
+impl Pair {
+    /// A certified violation of a float pass or the reverse, or a certified
+    /// unmet hypothesis the float evaluation found met (or the reverse).
+    pub fn contradicts(&self) -> bool {
+        matches!(
+            (&self.float, &self.certified),
+            (Verdict::Holds, Summary::Violated)
+                | (Verdict::Violated, Summary::Holds)
+                | (Verdict::Unmet, Summary::Holds | Summary::Violated)
+                | (Verdict::Holds | Verdict::Violated, Summary::Unmet)
+        )
+    }
+
+    /// A float "undecided" that the enclosures decide.
+    fn resolves_undecided(&self) -> bool {
+        self.float == Verdict::Undecided
+            && matches!(self.certified, Summary::Holds | Summary::Violated)
+    }
+}
+
+/// Every (lemma, run) that has both a float and a certified verdict.
+pub fn pairs(runs: &[RunRecord]) -> Vec<Pair> {
+    let mut out = Vec::new();
     for run in runs {
         for (number, eval) in &run.evaluations {
             let Some(cert) = certificate(run, number) else { continue };
-            let row = floats.iter().position(|v| *v == eval.verdict()).unwrap_or(0);
-            let column = match cert.summary() {
-                Summary::Holds => 0,
-                Summary::Violated => 1,
-                Summary::Unmet => 2,
-                Summary::Uncertified(_) => 3,
-            };
-            counts[row][column] += 1;
+            out.push(Pair {
+                number: number.clone(),
+                instance: run.name.clone(),
+                float: eval.verdict(),
+                certified: cert.summary(),
+            });
         }
+    }
+    out
+}
+
+/// Float verdicts against certified ones, over every lemma on every run.
+fn cross_table(pairs: &[Pair]) -> Table {
+    let floats = [Verdict::Holds, Verdict::Violated, Verdict::Undecided, Verdict::Unmet];
+    let mut counts = [[0usize; 4]; 4];
+    for p in pairs {
+        let row = floats.iter().position(|v| *v == p.float).unwrap_or(0);
+        let column = match p.certified {
+            Summary::Holds => 0,
+            Summary::Violated => 1,
+            Summary::Unmet => 2,
+            Summary::Uncertified(_) => 3,
+        };
+        counts[row][column] += 1;
     }
     let rows = floats
         .iter()
@@ -307,61 +349,6 @@ fn cross_table(runs: &[RunRecord]) -> Table {
     )
 }
 
-/// A run where the certified and the float verdicts of a lemma disagree.
-pub struct Disagreement {
-    pub number: String,
-    pub instance: String,
-    pub float: Verdict,
-    pub certified: Summary,
-}
-
-/// Every (run, lemma) where a certified verdict contradicts the float one:
-/// a certified violation of a float pass or the reverse, or a certified
-/// unmet hypothesis the float evaluation found met (or the reverse).
-pub fn disagreements(runs: &[RunRecord]) -> Vec<Disagreement> {
-    let mut out = Vec::new();
-    for run in runs {
-        for (number, eval) in &run.evaluations {
-            let Some(cert) = certificate(run, number) else { continue };
-            let float = eval.verdict();
-            let certified = cert.summary();
-            let contradicts = matches!(
-                (&float, &certified),
-                (Verdict::Holds, Summary::Violated)
-                    | (Verdict::Violated, Summary::Holds)
-                    | (Verdict::Unmet, Summary::Holds | Summary::Violated)
-                    | (Verdict::Holds | Verdict::Violated, Summary::Unmet)
-            );
-            if contradicts {
-                out.push(Disagreement {
-                    number: number.clone(),
-                    instance: run.name.clone(),
-                    float,
-                    certified,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Every (lemma, instance, certified verdict) whose float verdict is undecided
-/// while the certified one holds or fails.
-fn resolved_undecided(runs: &[RunRecord]) -> Vec<(String, String, String)> {
-    let mut out = Vec::new();
-    for run in runs {
-        for (number, eval) in &run.evaluations {
-            let Some(cert) = certificate(run, number) else { continue };
-            let summary = cert.summary();
-            let decided = matches!(summary, Summary::Holds | Summary::Violated);
-            if eval.verdict() == Verdict::Undecided && decided {
-                out.push((number.clone(), run.name.clone(), summary_name(&summary)));
-            }
-        }
-    }
-    out
-}
-
 /// The Markdown section of REPORT.md.
 pub fn section(lemmas: &[Lemma], runs: &[RunRecord]) -> String {
     let mut md = String::from("\n## Certified verdicts\n\n");
@@ -371,17 +358,19 @@ pub fn section(lemmas: &[Lemma], runs: &[RunRecord]) -> String {
     md.push_str("\n\nThe reasons in full:\n\n");
     md.push_str(&reasons_table(lemmas, runs).markdown());
     md.push_str("\n\nFloat verdicts (rows) against certified verdicts (columns):\n\n");
-    md.push_str(&cross_table(runs).markdown());
+    let pairs = pairs(runs);
+    md.push_str(&cross_table(&pairs).markdown());
     md.push_str("\n\n");
-    let resolved = resolved_undecided(runs);
+    let resolved: Vec<&Pair> = pairs.iter().filter(|p| p.resolves_undecided()).collect();
     if !resolved.is_empty() {
         md.push_str("Float evaluations left undecided that the enclosures decide:\n\n");
-        for (number, instance, summary) in &resolved {
-            md.push_str(&format!("- {number} on \"{instance}\": certified {summary}\n"));
+        for p in &resolved {
+            let summary = summary_name(&p.certified);
+            md.push_str(&format!("- {} on \"{}\": certified {summary}\n", p.number, p.instance));
         }
         md.push('\n');
     }
-    let found = disagreements(runs);
+    let found: Vec<&Pair> = pairs.iter().filter(|p| p.contradicts()).collect();
     if found.is_empty() {
         md.push_str(
             "No certified verdict contradicts a float verdict: wherever both decide, they agree.\n",

@@ -306,16 +306,26 @@ pub fn norm(e: &Enclosure, v: &[Interval]) -> Interval {
     sum(&e.ctx, &v.iter().map(Interval::square).collect::<Vec<_>>()).sqrt()
 }
 
-/// The types certainly in N̂, or the uncertified verdict naming the first
-/// type that the box leaves on both sides of the clamp's kink.
+/// The types certainly in N̂, or the uncertified verdict naming every type
+/// that the box leaves on both sides of the clamp's kink.
 ///
 /// # Errors
 ///
 /// Returns the [`Certification`] to report when some type's membership is undecided.
 pub fn normal_types(e: &Enclosure) -> Result<Vec<usize>, Certification> {
-    if let Some(i) = e.normal.iter().position(Option::is_none) {
+    let undecided: Vec<String> = (0..e.normal.len())
+        .filter(|&i| e.normal[i].is_none())
+        .map(|i| (i + 1).to_string())
+        .collect();
+    if !undecided.is_empty() {
+        let (noun, pronoun) =
+            if undecided.len() == 1 { ("type", "it is") } else { ("types", "they are") };
         return Err(Certification::Uncertified {
-            reason: format!("type {} may lie on either side of the kink √r_i = α (i ∈ N̂?)", i + 1),
+            reason: format!(
+                "{noun} {} may lie on either side of the kink √r_i = α: whether {pronoun} in \
+                 N̂ is undecided",
+                undecided.join(", ")
+            ),
             precision_may_help: true,
         });
     }

@@ -183,15 +183,6 @@ impl Enclosure {
     pub fn surely_normal(&self, i: usize) -> bool {
         self.normal[i] == Some(true)
     }
-
-    /// The enclosed mass of the types in N̂, or None when some type's membership is uncertain.
-    pub fn normal_mass(&self) -> Option<Interval> {
-        if self.normal.iter().any(Option::is_none) {
-            return None;
-        }
-        let normal = self.types.iter().zip(&self.normal).filter(|(_, n)| **n == Some(true));
-        Some(sum(&self.ctx, normal.map(|(t, _)| &t.mass)))
-    }
 }
 
 /// Why no enclosure exists for an instance.

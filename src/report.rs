@@ -195,19 +195,7 @@ pub fn instance_table(lemmas: &[Lemma], run: &RunRecord) -> String {
             continue;
         }
         let rows = eval.checks.iter().map(|c| check_row(c, cert)).collect();
-        out.push_str(&markdown(
-            &[
-                "check",
-                "left side",
-                "relation",
-                "right side",
-                "margin",
-                "error bound",
-                "verdict",
-                "certified",
-            ],
-            rows,
-        ));
+        out.push_str(&markdown(&CHECK_COLUMNS, rows));
         out.push('\n');
     }
     out
@@ -234,21 +222,22 @@ pub fn instance_checks(lemmas: &[Lemma], run: &RunRecord) -> Table {
             rows.push(row);
         }
     }
-    Table::new(
-        &[
-            "lemma",
-            "check",
-            "left side",
-            "relation",
-            "right side",
-            "margin",
-            "error bound",
-            "verdict",
-            "certified",
-        ],
-        rows,
-    )
+    let mut header = vec!["lemma"];
+    header.extend(CHECK_COLUMNS);
+    Table::new(&header, rows)
 }
+
+/// The columns of [`check_row`].
+const CHECK_COLUMNS: [&str; 8] = [
+    "check",
+    "left side",
+    "relation",
+    "right side",
+    "margin",
+    "error bound",
+    "verdict",
+    "certified",
+];
 
 fn check_row(c: &Check, cert: Option<&LemmaCertificate>) -> Vec<String> {
     let certified = match (c.role, cert) {
@@ -511,21 +500,10 @@ fn listed(lemma: &Lemma, runs: &[RunRecord], verdict: Verdict) -> String {
         "{what} checks, statement and [step] ({total} in all, first {} shown):\n\n",
         rows.len()
     );
-    md.push_str(&markdown(
-        &[
-            "instance",
-            "check",
-            "left side",
-            "relation",
-            "right side",
-            "margin",
-            "error bound",
-            "verdict",
-            "certified",
-            "error bound from",
-        ],
-        rows,
-    ));
+    let mut header = vec!["instance"];
+    header.extend(CHECK_COLUMNS);
+    header.push("error bound from");
+    md.push_str(&markdown(&header, rows));
     md.push_str("\n\n");
     md
 }
